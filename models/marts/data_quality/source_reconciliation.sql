@@ -1,0 +1,42 @@
+-- Per raw file: raw rows = staged rows + collapsed exact duplicates + quarantined rows.
+{% set sources = ['enterprises', 'loans', 'loan_performance', 'financial_statements', 'invoices'] %}
+with
+{% for name in sources %}
+raw_{{ name }} as (
+    select '{{ name }}' as source_table, _source_file as source_file, count(*) as raw_rows
+    from {{ source('raw', name) }}
+    group by all
+),
+staged_{{ name }} as (
+    select '{{ name }}' as source_table, source_file, count(*) as staged_rows, sum(source_row_count) - count(*) as duplicate_rows
+    from {{ ref('stg_' ~ name) }}
+    group by all
+),
+{% endfor %}
+quarantined as (
+    select source_table, source_file, count(*) as quarantined_rows
+    from {{ ref('quarantine') }}
+    group by all
+),
+
+raw_rows as (
+    {% for name in sources %}select * from raw_{{ name }}{% if not loop.last %} union all {% endif %}{% endfor %}
+),
+
+staged as (
+    {% for name in sources %}select * from staged_{{ name }}{% if not loop.last %} union all {% endif %}{% endfor %}
+)
+
+select
+    raw_rows.source_table,
+    raw_rows.source_file,
+    raw_rows.raw_rows,
+    coalesce(staged.staged_rows, 0) as staged_rows,
+    coalesce(staged.duplicate_rows, 0) as duplicate_rows,
+    coalesce(quarantined.quarantined_rows, 0) as quarantined_rows,
+    raw_rows.raw_rows = coalesce(staged.staged_rows, 0) + coalesce(staged.duplicate_rows, 0)
+        + coalesce(quarantined.quarantined_rows, 0) as is_reconciled
+from raw_rows
+left join staged using (source_table, source_file)
+left join quarantined using (source_table, source_file)
+order by source_table, source_file

@@ -1,0 +1,178 @@
+"""The `sme-credit` command line: generate demo data, ingest real data, build the warehouse."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from sme_credit import project
+
+DESCRIPTION = """\
+SME credit-risk warehouse (dbt + DuckDB).
+
+Typical flow:
+  sme-credit generate --enterprises 1000 --seed 42 --out data/demo   # synthetic raw files
+  sme-credit build --raw-dir data/demo                                 # dbt build of the warehouse
+  sme-credit ingest cumcm ../shared/data/cumcm2020c --out data/cumcm   # real CUMCM 2020 C files
+  sme-credit build --data cumcm                                        # ingest + build on them
+"""
+
+
+def _progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from sme_credit.generate import generate
+
+    started = time.perf_counter()
+    summary = generate(
+        args.out,
+        n_enterprises=args.enterprises,
+        seed=args.seed,
+        n_invoices=args.invoices,
+        n_loans=args.loans,
+        progress=_progress,
+    )
+    _progress(f"generated in {time.perf_counter() - started:.1f} s into {Path(args.out).resolve()}")
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from sme_credit.ingest.cumcm import ingest_cumcm
+
+    manifest = ingest_cumcm(args.src_dir, args.out, progress=_progress)
+    _progress(f"ingested into {Path(args.out).resolve()}")
+    print(json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def _demo_marker(raw_dir: Path) -> Path:
+    return raw_dir / "_generated_with.json"
+
+
+def ensure_demo_data(raw_dir: Path, enterprises: int, seed: int) -> None:
+    """(Re)generate the demo data unless it already exists for the same arguments."""
+    from sme_credit.generate import generate
+
+    wanted = {"n_enterprises": enterprises, "seed": seed}
+    marker = _demo_marker(raw_dir)
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        _progress(f"demo data for {wanted} already in {raw_dir}")
+        return
+    _progress(f"generating demo data {wanted} into {raw_dir}")
+    generate(raw_dir, progress=_progress, **wanted)
+    marker.write_text(json.dumps(wanted))
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    raw_dir = Path(args.raw_dir) if args.raw_dir else None
+    db_path = Path(args.db) if args.db else None
+    if args.data == "demo":
+        raw_dir = raw_dir or project.DEFAULT_RAW_DIR
+        ensure_demo_data(raw_dir, args.enterprises, args.seed)
+    elif args.data == "cumcm":
+        from sme_credit.ingest.cumcm import ingest_cumcm
+
+        src = Path(args.src_dir or project.PROJECT_DIR.parent / "shared" / "data" / "cumcm2020c")
+        raw_dir = raw_dir or project.PROJECT_DIR / "data" / "cumcm2020c"
+        db_path = db_path or project.PROJECT_DIR / "warehouse" / "cumcm2020c.duckdb"
+        _progress(f"ingesting CUMCM 2020 C from {src}")
+        ingest_cumcm(src, raw_dir, progress=_progress)
+    elif raw_dir is None:
+        raw_dir = project.DEFAULT_RAW_DIR
+    db_path = db_path or project.DEFAULT_DB
+
+    _progress(f"dbt build: raw files {raw_dir.resolve()} → warehouse {db_path.resolve()}")
+    started = time.perf_counter()
+    code = project.run_dbt(["build", *args.dbt_args], raw_dir, db_path)
+    elapsed = time.perf_counter() - started
+    if code != 0:
+        _progress(f"dbt build failed (exit {code}) after {elapsed:.0f} s — see the messages above")
+        return code
+    _progress(f"dbt build finished in {elapsed:.0f} s")
+    from sme_credit.warehouse import describe_warehouse
+
+    print(describe_warehouse(db_path))
+    return 0
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    raw_dir = Path(args.raw_dir) if args.raw_dir else project.DEFAULT_RAW_DIR
+    db_path = Path(args.db) if args.db else project.DEFAULT_DB
+    return project.run_dbt(args.dbt_args, raw_dir, db_path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sme-credit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser(
+        "generate",
+        help="write a realistic synthetic raw data set (deterministic per seed)",
+        description="Write synthetic raw files (enterprises, loans, repayment performance, financial statements, "
+        "e-invoices) following the raw data contract, plus an oracle/ folder with every enterprise's and loan's "
+        "true PD that no model reads. Streams in chunks: 10^8 invoices fit in memory.",
+    )
+    gen.add_argument("--enterprises", type=int, default=1000, help="number of enterprises (default 1000)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    gen.add_argument("--out", type=Path, default=project.DEFAULT_RAW_DIR, help="output directory (default data/demo)")
+    gen.add_argument("--invoices", type=int, default=None, help="total invoice rows (default ≈ 2,000 per enterprise)")
+    gen.add_argument("--loans", type=int, default=None, help="total loans (default ≈ 5 per enterprise with a credit record)")
+    gen.set_defaults(func=cmd_generate)
+
+    ing = sub.add_parser(
+        "ingest",
+        help="convert an external data set to the raw data contract",
+        description="Convert an external data set to raw-contract files. Formats: 'cumcm' — the CUMCM 2020 C "
+        "attachments (xlsx or CSV/CSV.gz with the original Chinese headers). Rows are kept as read; the "
+        "warehouse's staging layer trims, parses, collapses duplicates and quarantines.",
+    )
+    ing.add_argument("format", choices=["cumcm"], help="input format")
+    ing.add_argument("src_dir", type=Path, help="directory with the input files")
+    ing.add_argument("--out", type=Path, required=True, help="directory to write the raw-contract files to")
+    ing.set_defaults(func=cmd_ingest)
+
+    bld = sub.add_parser(
+        "build",
+        help="run `dbt build` (staging → marts → validation → PD models → pricing) and summarise the warehouse",
+        description="Run `dbt build` on a raw data directory and print what was built. Arguments after `--` go "
+        "to dbt unchanged (e.g. `-- --select +enterprise_indicators`). With --data demo the demo data are "
+        "generated first if missing; with --data cumcm the CUMCM 2020 C files are ingested first.",
+    )
+    bld.add_argument("--data", choices=["demo", "cumcm", "dir"], default="dir",
+                     help="demo: generate data/demo if needed; cumcm: ingest SRC_DIR; dir: use --raw-dir as is")
+    bld.add_argument("src_dir", nargs="?", help="with --data cumcm: the CUMCM directory (default ../shared/data/cumcm2020c)")
+    bld.add_argument("--raw-dir", help="raw data directory (default data/demo)")
+    bld.add_argument("--db", help="warehouse file (default warehouse/sme_credit.duckdb; env SME_CREDIT_DB)")
+    bld.add_argument("--enterprises", type=int, default=1000, help="with --data demo: enterprises to generate")
+    bld.add_argument("--seed", type=int, default=42, help="with --data demo: generator seed")
+    bld.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt after `--`")
+    bld.set_defaults(func=cmd_build)
+
+    dbt = sub.add_parser(
+        "dbt",
+        help="run any dbt command against the project (e.g. `sme-credit dbt -- show --select pd_scores`)",
+        description="Run any dbt command with the project's profile, raw directory and warehouse path set.",
+    )
+    dbt.add_argument("--raw-dir", help="raw data directory (default data/demo)")
+    dbt.add_argument("--db", help="warehouse file (default warehouse/sme_credit.duckdb)")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt command and arguments after `--`")
+    dbt.set_defaults(func=cmd_dbt)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if hasattr(args, "dbt_args") and args.dbt_args and args.dbt_args[0] == "--":
+        args.dbt_args = args.dbt_args[1:]
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Where the dbt project, the warehouse and the data live, and how dbt is run."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# python/sme_credit/project.py → repository root (the package is installed editable).
+PROJECT_DIR = Path(os.environ.get("SME_CREDIT_PROJECT_DIR", Path(__file__).resolve().parents[2]))
+DEFAULT_DB = PROJECT_DIR / "warehouse" / "sme_credit.duckdb"
+DEFAULT_RAW_DIR = PROJECT_DIR / "data" / "demo"
+
+
+def dbt_env(raw_dir: Path, db_path: Path) -> dict[str, str]:
+    """Environment for a dbt subprocess: absolute paths (the raw views store them) and no telemetry."""
+    env = dict(os.environ)
+    env.update(
+        DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+        DBT_PROFILES_DIR=str(PROJECT_DIR),
+        SME_CREDIT_RAW_DIR=str(Path(raw_dir).resolve()),
+        SME_CREDIT_DB=str(Path(db_path).resolve()),
+    )
+    return env
+
+
+def run_dbt(args: list[str], raw_dir: Path, db_path: Path) -> int:
+    """Run a dbt command in the project directory; returns dbt's exit code."""
+    Path(db_path).resolve().parent.mkdir(parents=True, exist_ok=True)
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt) if dbt.exists() else "dbt", *args, "--project-dir", str(PROJECT_DIR)]
+    return subprocess.call(cmd, cwd=PROJECT_DIR, env=dbt_env(raw_dir, db_path))

@@ -1,0 +1,31 @@
+"""Read-only helpers over the built warehouse file (summaries for the CLI and reports)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+
+def connect_read_only(db_path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only (several readers may share it; a writer must be alone)."""
+    return duckdb.connect(str(db_path), read_only=True)
+
+
+def describe_warehouse(db_path: str | Path) -> str:
+    """One line per table/view outside the raw schema: schema.name, kind and row count."""
+    with connect_read_only(db_path) as con:
+        objects = con.execute(
+            """
+            select table_schema, table_name, table_type
+            from information_schema.tables
+            where table_schema not in ('raw', 'information_schema', 'pg_catalog')
+            order by table_schema, table_name
+            """
+        ).fetchall()
+        lines = [f"Warehouse {Path(db_path).resolve()}", f"{'object':<48} {'kind':<6} {'rows':>12}"]
+        for schema, name, kind in objects:
+            rows = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            lines.append(f"{schema + '.' + name:<48} {'table' if kind == 'BASE TABLE' else 'view':<6} {rows:>12,}")
+    lines.append("Query it: python -c \"import duckdb; print(duckdb.connect('%s', read_only=True)"
+                 ".sql('from marts.enterprise_indicators limit 5'))\"" % Path(db_path))
+    return "\n".join(lines)

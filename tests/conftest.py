@@ -1,0 +1,40 @@
+"""Shared fixtures: build a warehouse from raw files written by a test, with the real dbt project."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from sme_credit import project
+
+REPO = project.PROJECT_DIR
+CUMCM_DIR = REPO.parent / "shared" / "data" / "cumcm2020c"
+
+
+def write_raw(raw_dir: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """Write raw-contract CSV files (all text, as a bank's export would be)."""
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.astype("string").to_csv(raw_dir / f"{name}.csv", index=False)
+    return raw_dir
+
+
+def build_warehouse(raw_dir: Path, db_path: Path, *dbt_args: str) -> None:
+    """Run `dbt build` (or the given dbt command) on raw_dir into db_path; fail the test on error."""
+    args = list(dbt_args) or ["build"]
+    code = project.run_dbt([*args, "--quiet"], raw_dir, db_path)
+    assert code == 0, f"dbt {' '.join(args)} failed on {raw_dir} (exit {code})"
+
+
+def query(db_path: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.sql(sql).to_arrow_table().to_pandas()
+
+
+@pytest.fixture(scope="session")
+def cumcm_dir() -> Path:
+    if not CUMCM_DIR.exists():
+        pytest.skip(f"real CUMCM 2020 C data not found at {CUMCM_DIR}")
+    return CUMCM_DIR
