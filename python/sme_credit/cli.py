@@ -106,6 +106,15 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     return project.run_dbt(args.dbt_args, raw_dir, db_path)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sme_credit.bench import run_benchmark
+
+    _progress(f"benchmark: {args.invoices:,} invoices in {args.work_dir}")
+    report = run_benchmark(args.invoices, Path(args.work_dir), n_enterprises=args.enterprises, keep=args.keep)
+    print(json.dumps(report, indent=2, default=str))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sme-credit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -164,6 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
     dbt.add_argument("--db", help="warehouse file (default warehouse/sme_credit.duckdb)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt command and arguments after `--`")
     dbt.set_defaults(func=cmd_dbt)
+    bench = sub.add_parser(
+        "bench",
+        help="time the generator and the dbt build of the invoice marts on N invoices",
+        description="Generate N invoices, time a hand-written DuckDB aggregation per enterprise-month as the "
+        "reference, then `dbt run --select +enterprise_indicators`; prints wall times, per-model seconds and "
+        "peak memory. A benchmark, not a test.",
+    )
+    bench.add_argument("--invoices", type=int, default=10_000_000, help="invoice rows (default 10,000,000)")
+    bench.add_argument("--enterprises", type=int, default=None, help="enterprises (default invoices / 20,000, at least 1,000)")
+    bench.add_argument("--work-dir", default="/tmp/sme_credit_bench", help="scratch directory (deleted afterwards)")
+    bench.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -8,7 +8,7 @@ raw_{{ name }} as (
     group by all
 ),
 staged_{{ name }} as (
-    select '{{ name }}' as source_table, source_file, count(*) as staged_rows, sum(source_row_count) - count(*) as duplicate_rows
+    select '{{ name }}' as source_table, source_file, count(*) as staged_rows, cast(sum(source_row_count) - count(*) as bigint) as duplicate_rows
     from {{ ref('stg_' ~ name) }}
     group by all
 ),
