@@ -156,10 +156,11 @@ select
 
     distinct_customers,
     distinct_suppliers,
-    {{ safe_divide('customer_sum_squares', 'customer_gross_amount * customer_gross_amount') }} as customer_hhi,
-    {{ safe_divide('supplier_sum_squares', 'supplier_gross_amount * supplier_gross_amount') }} as supplier_hhi,
-    {{ safe_divide('top_customer_amount', 'customer_gross_amount') }} as top_customer_share,
-    {{ safe_divide('top_supplier_amount', 'supplier_gross_amount') }} as top_supplier_share,
+    -- cap_at_one: the running sum of squares may exceed the total squared by a rounding error
+    {{ cap_at_one(safe_divide('customer_sum_squares', 'customer_gross_amount * customer_gross_amount')) }} as customer_hhi,
+    {{ cap_at_one(safe_divide('supplier_sum_squares', 'supplier_gross_amount * supplier_gross_amount')) }} as supplier_hhi,
+    {{ cap_at_one(safe_divide('top_customer_amount', 'customer_gross_amount')) }} as top_customer_share,
+    {{ cap_at_one(safe_divide('top_supplier_amount', 'supplier_gross_amount')) }} as top_supplier_share,
     {{ safe_divide('gross_sales', 'sales_orders') }} as avg_sales_invoice_amount,
     {{ safe_divide('gross_purchases', 'purchase_orders') }} as avg_purchase_invoice_amount,
     {{ safe_divide('sales_tax', 'net_sales') }} as sales_tax_rate,

@@ -14,7 +14,8 @@ select
     status,
     amount < 0 as is_red_letter,
     count(*) as source_row_count,
-    source_file
+    -- a row repeated across files is collapsed too; it is attributed to the first file by name
+    min(source_file) as source_file
 from {{ ref('base_invoices') }}
 where quarantine_reason is null
 group by all

@@ -1,4 +1,6 @@
 -- Per raw file: raw rows = staged rows + collapsed exact duplicates + quarantined rows.
+-- tests/dbt/assert_duplicates_match_staged_copies.sql checks the duplicates against the staged
+-- copy counts per table, independently of this per-file attribution.
 {% set sources = ['enterprises', 'loans', 'loan_performance', 'financial_statements', 'invoices'] %}
 with
 {% for name in sources %}
@@ -7,8 +9,15 @@ raw_{{ name }} as (
     from {{ source('raw', name) }}
     group by all
 ),
+usable_{{ name }} as (
+    select '{{ name }}' as source_table, source_file, count(*) as usable_rows
+    from {{ ref('base_' ~ name) }}
+    where quarantine_reason is null
+    group by all
+),
 staged_{{ name }} as (
-    select '{{ name }}' as source_table, source_file, count(*) as staged_rows, cast(sum(source_row_count) - count(*) as bigint) as duplicate_rows
+    -- a staged row stands for all its exact copies; it is attributed to the first file holding one
+    select '{{ name }}' as source_table, source_file, count(*) as staged_rows
     from {{ ref('stg_' ~ name) }}
     group by all
 ),
@@ -25,6 +34,10 @@ raw_rows as (
 
 staged as (
     {% for name in sources %}select * from staged_{{ name }}{% if not loop.last %} union all {% endif %}{% endfor %}
+),
+
+usable as (
+    {% for name in sources %}select * from usable_{{ name }}{% if not loop.last %} union all {% endif %}{% endfor %}
 )
 
 select
@@ -32,11 +45,14 @@ select
     raw_rows.source_file,
     raw_rows.raw_rows,
     coalesce(staged.staged_rows, 0) as staged_rows,
-    coalesce(staged.duplicate_rows, 0) as duplicate_rows,
+    -- usable rows of the file that were collapsed into a staged row as exact copies
+    coalesce(usable.usable_rows, 0) - coalesce(staged.staged_rows, 0) as duplicate_rows,
     coalesce(quarantined.quarantined_rows, 0) as quarantined_rows,
-    raw_rows.raw_rows = coalesce(staged.staged_rows, 0) + coalesce(staged.duplicate_rows, 0)
-        + coalesce(quarantined.quarantined_rows, 0) as is_reconciled
+    -- raw rows are counted on the raw view; usable and quarantined rows on the parsed rows
+    raw_rows.raw_rows = coalesce(usable.usable_rows, 0) + coalesce(quarantined.quarantined_rows, 0)
+        and coalesce(usable.usable_rows, 0) >= coalesce(staged.staged_rows, 0) as is_reconciled
 from raw_rows
 left join staged using (source_table, source_file)
+left join usable using (source_table, source_file)
 left join quarantined using (source_table, source_file)
 order by source_table, source_file
