@@ -23,7 +23,7 @@ def cumcm_warehouse(cumcm_dir, tmp_path_factory):
     ingest_cumcm(cumcm_dir, root / "raw")
     db = root / "cumcm.duckdb"
     build_warehouse(root / "raw", db, "build", "--select", "+enterprise_indicators", "+source_reconciliation",
-                    "+loan_features")
+                    "+loan_features", "resource_type:seed")
     return db
 
 

@@ -103,7 +103,7 @@ def warehouse(tmp_path_factory):
     })
     db = root / "wh.duckdb"
     build_warehouse(raw, db, "build", "--vars", f"{{as_of_date: '{AS_OF.date()}'}}",
-                    "--select", "+enterprise_indicators", "+loan_features", "+source_reconciliation")
+                    "--select", "+enterprise_indicators", "+loan_features", "+source_reconciliation", "resource_type:seed")
     return db
 
 
@@ -177,7 +177,7 @@ def test_invoice_after_as_of_date_changes_nothing(warehouse, tmp_path):
         "financial_statements": STATEMENTS, "loans": LOANS, "loan_performance": _performance(),
     })
     db = tmp_path / "wh.duckdb"
-    build_warehouse(raw, db, "run", "--vars", f"{{as_of_date: '{AS_OF.date()}'}}", "--select", "+enterprise_indicators")
+    build_warehouse(raw, db, "run", "--vars", f"{{as_of_date: '{AS_OF.date()}'}}", "--select", "+enterprise_indicators", "resource_type:seed")
     sql = "select * from marts.enterprise_indicators order by enterprise_id"
     pd.testing.assert_frame_equal(query(db, sql), query(warehouse, sql))
 
