@@ -163,6 +163,6 @@ def _latent_model(cfg: GeneratorConfig, ent: Enterprises, scale: float, target: 
             "loan": "true_pd = 1 - (1-p_cross)*(1-q); q = logistic(idiosyncratic_intercept + rating_beta[r]"
                     " + deposit_beta_per_sd*z(ln deposit) + amount_beta_per_sd*z(ln amount) + negative_info_beta*neg"
                     " + guarantee_beta[g] + product_beta[p] + long_term_beta*(term>12) + epidemic_beta*epi"
-                    " + enterprise_risk_beta*visible_risk_z); p_cross = 1 - exp(-h*(w - max(application+gap, horizon_start)))",
+                    " + enterprise_risk_beta*visible_risk_z); p_cross = 1 - exp(-h*(w + 1 - max(application+gap, horizon_start))), w = min(end of report month 12 - 90 days, maturity)",
         },
     }

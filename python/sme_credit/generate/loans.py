@@ -3,9 +3,9 @@
 A loan's 12-month label (90+ days past due in a report month 0..12 after the disbursement
 month) happens if its payments stop by w = min(x12 - 90 days, maturity), x12 being the end
 of report month 12 and maturity the end of the month of the last instalment, through either
-  * cross-default: the enterprise's default time T <= w. The bank lends only while
-    T > application + gap, so under the enterprise's constant hazard h (from its horizon
-    start s): p_cross = 1 - exp(-h * (w - max(application + gap, s))),
+  * cross-default: the enterprise's default time T < w + 1 (payments stop on day floor(T)).
+    The bank lends only while T > application + gap, so under the enterprise's constant
+    hazard h (from its horizon start s): p_cross = 1 - exp(-h * (w + 1 - max(application + gap, s))),
   * idiosyncratic default with probability q = logistic(lp_idiosyncratic), a logit of the
     nine factors plus the enterprise's visible latent risk.
 true_pd = 1 - (1 - p_cross) * (1 - q), exact for the generated label.
@@ -174,16 +174,18 @@ def loan_outcomes(ent: Enterprises, cfg: GeneratorConfig, seed: int, block: int,
     window_end = np.minimum(_month_end(f.disbursement, LABEL_MONTHS) - 90, maturity)
     t_ent = ent.default_time[f.ent]
     at_risk_from = np.maximum(f.application + lm.min_gap_before_default_days, ent.horizon_start[f.ent])
-    p_cross = 1.0 - np.exp(-ent.hazard[f.ent] * np.maximum(window_end - at_risk_from, 0) / 365.25)
+    # Payments stop on day floor(T): the loan is caught iff T < window_end + 1.
+    p_cross = 1.0 - np.exp(-ent.hazard[f.ent] * np.maximum(window_end + 1 - at_risk_from, 0) / 365.25)
     lp_q = alpha + f.lp_offset
     q = logistic(lp_q)
     true_pd = 1.0 - (1.0 - p_cross) * (1.0 - q)
-    cross = t_ent <= window_end
+    t_day = np.floor(t_ent)
+    cross = t_day <= window_end
     own = rng.random(n) < q
     own_start = f.disbursement + 30 + np.floor(rng.random(n) * (window_end - f.disbursement - 30)).astype(np.int64)
     start = np.where(own, own_start, np.inf)
     # Enterprise default stops payments on any loan still running (inside or after the window).
-    start = np.minimum(start, np.where(t_ent <= maturity, np.floor(t_ent), np.inf))
+    start = np.minimum(start, np.where(t_day <= maturity, t_day, np.inf))
     label = cross | own
 
     # Report months 0..K: to maturity, longer while a delinquent loan runs to 90+ DPD, cut at the end date.

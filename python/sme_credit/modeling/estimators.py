@@ -1,0 +1,118 @@
+"""The four PD model families and their small hyper-parameter grids.
+
+* ``logistic``      – :class:`~sme_credit.modeling.logistic.LogisticPD` on screened features;
+* ``random_forest`` – scikit-learn random forest on all (preprocessed) features;
+* ``naive_bayes``   – Gaussian naive Bayes on screened features;
+* ``svm``           – RBF support vector machine on screened features; it has no native
+                      probabilities, so it is always calibrated (Platt or isotonic).
+
+Grids are listed simplest-first: GridSearchCV keeps the first of tied candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.naive_bayes import GaussianNB
+from sklearn.svm import SVC
+
+from .logistic import LogisticPD
+
+MODEL_NAMES: tuple[str, ...] = ("logistic", "random_forest", "naive_bayes", "svm")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How one model family is built, tuned and calibrated.
+
+    complexity: rank used by the champion rule's last tie-break (lower = simpler).
+    """
+
+    name: str
+    uses_screening: bool
+    param_grid: Mapping[str, Sequence] = field(default_factory=dict)
+    calibration_candidates: tuple[str, ...] = ("none", "sigmoid", "isotonic")
+    complexity: int = 0
+    fixed_params: Mapping[str, object] = field(default_factory=dict)
+
+
+DEFAULT_SPECS: dict[str, ModelSpec] = {
+    # Logistic stays uncalibrated on purpose: its coefficient table must reproduce
+    # the deployed PD exactly, and ML logistic fits are calibrated-in-the-large anyway.
+    "logistic": ModelSpec("logistic", uses_screening=True, calibration_candidates=("none",), complexity=0),
+    "naive_bayes": ModelSpec("naive_bayes", uses_screening=True, complexity=1),
+    "random_forest": ModelSpec(
+        "random_forest",
+        uses_screening=False,
+        param_grid={"min_samples_leaf": [25, 10, 3]},
+        complexity=2,
+        fixed_params={"n_estimators": 100, "max_features": "sqrt"},
+    ),
+    "svm": ModelSpec(
+        "svm",
+        uses_screening=True,
+        param_grid={"C": [0.1, 1.0, 10.0]},
+        calibration_candidates=("sigmoid", "isotonic"),
+        complexity=3,
+        fixed_params={"kernel": "rbf", "gamma": "scale"},
+    ),
+}
+
+
+def make_estimator(name: str, params: Mapping[str, object] | None = None, *, random_state: int = 0,
+                   specs: Mapping[str, ModelSpec] = DEFAULT_SPECS) -> BaseEstimator:
+    """Unfitted estimator of family ``name`` with the spec's fixed parameters plus ``params``."""
+    params = {**specs[name].fixed_params, **(params or {})}
+    if name == "logistic":
+        return LogisticPD(**params)
+    if name == "random_forest":
+        # n_jobs=1: parallelism is spent on CV folds, not trees (2-core budget)
+        return RandomForestClassifier(random_state=random_state, n_jobs=1, **params)
+    if name == "naive_bayes":
+        return GaussianNB(**params)
+    if name == "svm":
+        return SVC(random_state=random_state, **params)
+    raise ValueError(f"unknown model {name!r}; choose from {MODEL_NAMES}")
+
+
+def tune_hyperparameters(
+    name: str,
+    X: pd.DataFrame,
+    y,
+    *,
+    random_state: int = 0,
+    cv_folds: int = 3,
+    n_jobs: int = 1,
+    specs: Mapping[str, ModelSpec] = DEFAULT_SPECS,
+) -> tuple[dict, pd.DataFrame]:
+    """Pick the grid point with the best stratified-CV AUC.
+
+    Returns ``(best_params, results)`` where ``results`` has one row per grid
+    point (``params`` as a dict, ``mean_auc``, ``std_auc``, ``rank``). Families
+    without a grid return ``({}, empty frame)``.
+    """
+    grid = dict(specs[name].param_grid)
+    columns = ["params", "mean_auc", "std_auc", "rank"]
+    if not grid:
+        return {}, pd.DataFrame(columns=columns)
+    search = GridSearchCV(
+        make_estimator(name, random_state=random_state, specs=specs),
+        grid,
+        scoring="roc_auc",
+        cv=StratifiedKFold(cv_folds, shuffle=True, random_state=random_state),
+        n_jobs=n_jobs,
+        refit=False,
+    )
+    search.fit(X, np.asarray(y).ravel().astype(int))
+    res = search.cv_results_
+    results = pd.DataFrame(
+        {"params": res["params"], "mean_auc": res["mean_test_score"], "std_auc": res["std_test_score"],
+         "rank": res["rank_test_score"]}
+    )
+    return dict(search.best_params_), results
