@@ -12,7 +12,12 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
-from sme_credit.modeling.calibration import calibration_variants, choose_calibration, with_calibration
+from sme_credit.modeling.calibration import (
+    OOBCalibratedClassifier,
+    calibration_variants,
+    choose_calibration,
+    with_calibration,
+)
 from sme_credit.modeling.importance import feature_groups, grouped_permutation_importance
 from sme_credit.modeling.pipeline import frame_fingerprint, select_champion
 from sme_credit.modeling.preprocess import (
@@ -42,11 +47,31 @@ def test_shared_calibration_variants_equal_calibrated_classifier_cv(estimator):
         np.testing.assert_allclose(variants[method], ref.predict_proba(X[200:])[:, 1], atol=1e-12)
 
 
+def test_oob_calibration_variants_equal_the_deployed_forest():
+    X, y = _data(n=400)
+    forest = RandomForestClassifier(n_estimators=40, min_samples_leaf=5, random_state=0)
+    methods = ["none", "sigmoid", "isotonic"]
+    variants, base = calibration_variants(forest, X[:300], y[:300], X[300:], methods, random_state=5,
+                                          strategy="oob")
+    for method in methods:
+        ref = with_calibration(forest, method, random_state=5, strategy="oob").fit(X[:300], y[:300])
+        np.testing.assert_allclose(variants[method], ref.predict_proba(X[300:])[:, 1], atol=1e-12)
+    deployed = with_calibration(forest, "sigmoid", random_state=5, strategy="oob").fit(X[:300], y[:300])
+    assert isinstance(deployed, OOBCalibratedClassifier)
+    # the calibrator is learnt on honest out-of-bag scores; Platt keeps the ranking
+    raw = deployed.estimator_.predict_proba(X[300:])[:, 1]
+    cal = deployed.predict_proba(X[300:])[:, 1]
+    assert np.all(np.diff(cal[np.argsort(raw)]) >= -1e-12)
+    assert abs(cal.mean() - y[:300].mean()) < 0.08
+
+
 def test_choose_calibration_rule():
-    assert choose_calibration({"none": 0.1000, "sigmoid": 0.09995, "isotonic": 0.0999}) == "none"
-    assert choose_calibration({"none": 0.1100, "sigmoid": 0.1000, "isotonic": 0.0999}) == "sigmoid"
+    # within 0.5 % of the best Brier the simpler method is kept
+    assert choose_calibration({"none": 0.1004, "sigmoid": 0.1001, "isotonic": 0.1000}) == "none"
+    assert choose_calibration({"none": 0.1100, "sigmoid": 0.1004, "isotonic": 0.1000}) == "sigmoid"
     assert choose_calibration({"none": 0.1100, "sigmoid": 0.1050, "isotonic": 0.1000}) == "isotonic"
     assert choose_calibration({"sigmoid": 0.12, "isotonic": 0.11}) == "isotonic"
+    assert choose_calibration({"none": 0.1, "sigmoid": 0.2}, tolerance=0.0) == "none"
 
 
 def test_grouped_permutation_importance_equals_sklearn_on_raw_features():

@@ -62,8 +62,9 @@ def small_forest_config(n_estimators: int = 50, **kwargs) -> PDModelConfig:
 @pytest.fixture(scope="module")
 def sim():
     X, y, p, ids, year = simulate()
+    # production configuration, two CV repeats instead of five to keep the suite quick
     result = fit_pd_models(X, y, level="enterprise", variant="with_rating", entity_ids=ids, time=year,
-                           cv_repeats=2, cv_folds=5, random_state=42, config=small_forest_config())
+                           cv_repeats=2, cv_folds=5, random_state=42)
     return X, y, p, ids, year, result
 
 

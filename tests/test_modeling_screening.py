@@ -36,7 +36,8 @@ def _correlated(n: int = 400, seed: int = 11) -> np.ndarray:
 
 def test_vif_matches_auxiliary_regression():
     X, _ = _design()
-    X = X[["x1", "x2", "noise", "flag"]].assign(mix=lambda d: d.x1 + 0.5 * d.x2 + np.random.default_rng(0).normal(size=len(d)))
+    mix = X.x1 + 0.5 * X.x2 + np.random.default_rng(0).normal(size=len(X))  # partly collinear
+    X = X[["x1", "x2", "noise", "flag"]].assign(mix=mix)
     table = sc.vif_table(X).set_index("feature")
     for col in X.columns:
         aux = sm.OLS(X[col], sm.add_constant(X.drop(columns=col))).fit()

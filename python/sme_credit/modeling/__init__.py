@@ -12,20 +12,23 @@ Entry point::
 Every step also works on its own (plain functions / scikit-learn estimators).
 """
 
+from .calibration import OOBCalibratedClassifier, with_calibration
 from .estimators import MODEL_NAMES, make_estimator, tune_hyperparameters
 from .logistic import LogisticPD, fit_logit
-from .pipeline import CHAMPION_RULE, PDModelConfig, PDModelResult, fit_pd_models, select_champion
+from .pipeline import CHAMPION_RULE, PDModelConfig, PDModelResult, fit_pd_models, frame_fingerprint, select_champion
 from .scorecard import DEFAULT_SCALE, ScoreScale, assign_grade, master_scale
 from .screening import FeatureScreener, ScreeningConfig
-from .tables import TABLE_COLUMNS
+from .tables import TABLE_COLUMNS, TABLE_SCHEMAS
 
 __all__ = [
     "CHAMPION_RULE",
     "DEFAULT_SCALE",
     "MODEL_NAMES",
     "TABLE_COLUMNS",
+    "TABLE_SCHEMAS",
     "FeatureScreener",
     "LogisticPD",
+    "OOBCalibratedClassifier",
     "PDModelConfig",
     "PDModelResult",
     "ScoreScale",
@@ -33,8 +36,10 @@ __all__ = [
     "assign_grade",
     "fit_logit",
     "fit_pd_models",
+    "frame_fingerprint",
     "make_estimator",
     "master_scale",
     "select_champion",
     "tune_hyperparameters",
+    "with_calibration",
 ]

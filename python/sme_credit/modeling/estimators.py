@@ -32,6 +32,8 @@ class ModelSpec:
     """How one model family is built, tuned and calibrated.
 
     complexity: rank used by the champion rule's last tie-break (lower = simpler).
+    calibration_strategy: ``"cv"`` (CalibratedClassifierCV, 3 inner folds) or ``"oob"``
+        (out-of-bag scores, bagging ensembles only).
     """
 
     name: str
@@ -40,6 +42,7 @@ class ModelSpec:
     calibration_candidates: tuple[str, ...] = ("none", "sigmoid", "isotonic")
     complexity: int = 0
     fixed_params: Mapping[str, object] = field(default_factory=dict)
+    calibration_strategy: str = "cv"
 
 
 DEFAULT_SPECS: dict[str, ModelSpec] = {
@@ -53,6 +56,7 @@ DEFAULT_SPECS: dict[str, ModelSpec] = {
         param_grid={"min_samples_leaf": [25, 10, 3]},
         complexity=2,
         fixed_params={"n_estimators": 100, "max_features": "sqrt"},
+        calibration_strategy="oob",  # one forest fit instead of four per calibration
     ),
     "svm": ModelSpec(
         "svm",

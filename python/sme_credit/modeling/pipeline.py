@@ -36,8 +36,14 @@ from sklearn.pipeline import Pipeline
 from .. import __version__ as SME_CREDIT_VERSION
 from .calibration import base_estimator, calibration_variants, choose_calibration, with_calibration
 from .estimators import DEFAULT_SPECS, MODEL_NAMES, ModelSpec, make_estimator, tune_hyperparameters
-from .evaluation import DEFAULT_CUTOFFS, brier, calibration_by_decile, evaluate_predictions, goodness_of_fit
-from .evaluation import summarise_repeats
+from .evaluation import (
+    DEFAULT_CUTOFFS,
+    brier,
+    calibration_by_decile,
+    evaluate_predictions,
+    goodness_of_fit,
+    summarise_repeats,
+)
 from .importance import feature_groups, grouped_permutation_importance, impurity_by_feature
 from .preprocess import (
     FeatureTypes,
@@ -67,6 +73,8 @@ class PDModelConfig:
         training default rate is always added.
     tuning_folds / calibration_folds: inner stratified folds for grid search and
         for ``CalibratedClassifierCV``.
+    calibration_tolerance: relative CV-Brier margin within which the simpler
+        calibration (none < sigmoid < isotonic) is kept.
     permutation_models / permutation_repeats: permutation importance (on held-out
         folds of the first CV repeat, per raw feature, scored by AUC).
     n_jobs: processes for the CV folds and grid search (the budget is 2 cores).
@@ -76,7 +84,7 @@ class PDModelConfig:
     cutoffs: tuple[float, ...] = DEFAULT_CUTOFFS
     tuning_folds: int = 3
     calibration_folds: int = 3
-    calibration_tolerance: float = 1e-4
+    calibration_tolerance: float = 0.005
     winsor_quantiles: tuple[float, float] = (0.01, 0.99)
     max_categories: int = 20
     min_category_frequency: float | None = 0.01
@@ -115,10 +123,6 @@ class _FeatureStage:
     def inputs(self, spec: ModelSpec) -> pd.DataFrame:
         return self.screened if spec.uses_screening else self.design
 
-    def transform(self, X: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
-        design = self.preprocessor.transform(X)
-        return self.screener.transform(design) if spec.uses_screening else design
-
     def pipeline(self, spec: ModelSpec, model: BaseEstimator) -> Pipeline:
         steps = [("preprocess", self.preprocessor)]
         if spec.uses_screening:
@@ -146,7 +150,8 @@ def _fit_stage(plan: _Plan, X: pd.DataFrame, y: np.ndarray, *, screen: bool, ful
     design = pre.fit_transform(X)
     screener, screened = None, None
     if screen:
-        screener = FeatureScreener(cfg.screening, random_state=plan.random_state, full_report=full_report).fit(design, y)
+        screener = FeatureScreener(cfg.screening, random_state=plan.random_state, full_report=full_report)
+        screener.fit(design, y)
         screened = screener.transform(design)
     return _FeatureStage(pre, screener, design, screened)
 
@@ -167,7 +172,8 @@ def _cv_fold(plan: _Plan, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, tes
             x_test = screened_test if spec.uses_screening else design_test
             preds[name], base = calibration_variants(est, stage.inputs(spec), y[train], x_test,
                                                      spec.calibration_candidates, random_state=plan.random_state,
-                                                     folds=cfg.calibration_folds)
+                                                     folds=cfg.calibration_folds,
+                                                     strategy=spec.calibration_strategy)
             if with_importance and name in cfg.permutation_models:
                 sources = design_feature_sources(x_test.columns, plan.types)
                 groups = feature_groups(x_test.columns, sources, list(X.columns))
@@ -280,7 +286,8 @@ class PDModelResult:
 
     def predict_pd(self, features: pd.DataFrame, model: str | None = None) -> np.ndarray:
         """PD of one model (default: the champion) for raw ``features``."""
-        missing = [c for c in self.feature_columns if c not in {str(c) for c in features.columns}]
+        available = {str(c) for c in features.columns}
+        missing = [c for c in self.feature_columns if c not in available]
         if missing:
             raise KeyError(f"features lack the training columns {missing}")
         frame = features.copy()
@@ -367,95 +374,118 @@ def fit_pd_models(
     plan = _Plan(types, cfg, models, {}, random_state)
     with _quiet():
         full = _fit_stage(plan, X, y, screen=True, full_report=True)
-        tuning: dict[str, pd.DataFrame] = {}
-        for name in models:
-            spec = cfg.specs[name]
-            plan.params[name], tuning[name] = tune_hyperparameters(
-                name, full.inputs(spec), y, random_state=random_state, cv_folds=cfg.tuning_folds,
-                n_jobs=cfg.n_jobs, specs=cfg.specs)
+        tuning = {name: _tune(plan, name, full, y) for name in models}
 
-    # ---- repeated stratified CV (screening inside the folds)
-    splitter = RepeatedStratifiedKFold(n_splits=cv_folds, n_repeats=cv_repeats, random_state=random_state)
+    outputs, oof = _cross_validate(plan, X, y, cv_repeats, cv_folds)
+    chosen, cv_brier, metric_frames, calibration_frames, summary = _summarise_cv(plan, y, oof, cutoffs)
+    champion = select_champion(summary, cfg.specs)
+
+    fitted = _fit_final(plan, full, y, chosen)
+    for name, pipe in fitted.items():
+        p_in = pipe.predict_proba(X)[:, 1]
+        metric_frames.append(evaluate_predictions(y, p_in, cutoffs).assign(model=name, evaluation="in_sample",
+                                                                           std=np.nan))
+    if t is not None:
+        oot_frames, oot_note = _out_of_time(plan, X, y, t, oot_split, chosen)
+        metric_frames += oot_frames
+        notes.append(oot_note)
+
+    meta = {"level": level, "variant": variant}
+    metrics = pd.concat(metric_frames, ignore_index=True)
+    order = {"cv": 0, "out_of_time": 1, "in_sample": 2}
+    metrics = metrics.sort_values(by=["model", "evaluation"], key=lambda c: c.map(
+        {m: i for i, m in enumerate(models)} if c.name == "model" else order), kind="stable")
+    coefficients, gof = _logistic_tables(fitted, X, y)
+    fingerprint = frame_fingerprint(
+        X_raw.assign(__label__=y, **({"__time__": t.to_numpy()} if t is not None else {})))
+
+    tables = {
+        "metrics": metrics,
+        "coefficients": coefficients,
+        "goodness_of_fit": gof,
+        "feature_importance": _importance_table(fitted, full, types, outputs, list(X.columns), cfg),
+        "screening": _screening_table(full, degenerate, outputs),
+        "calibration": pd.concat(calibration_frames, ignore_index=True),
+        "registry": _registry(fitted, full, plan, chosen, cv_brier, tuning, champion, fingerprint, len(y),
+                              cv_repeats, cv_folds, meta),
+    }
+    tables = {name: conform(frame.assign(**meta), name) for name, frame in tables.items()}
+    result = PDModelResult(level=level, variant=variant, champion=champion, models=fitted,
+                           feature_columns=list(X.columns), scale=cfg.scale, scores=empty_table("scores"),
+                           notes=notes, **tables)
+    result.scores = result.score(X, ids)
+    return result
+
+
+def _tune(plan: _Plan, name: str, full: _FeatureStage, y: np.ndarray) -> pd.DataFrame:
+    """Grid-search ``name`` on the full-sample design; stores the best parameters in the plan."""
+    cfg = plan.config
+    plan.params[name], results = tune_hyperparameters(
+        name, full.inputs(cfg.specs[name]), y, random_state=plan.random_state, cv_folds=cfg.tuning_folds,
+        n_jobs=cfg.n_jobs, specs=cfg.specs)
+    return results
+
+
+def _cross_validate(plan: _Plan, X: pd.DataFrame, y: np.ndarray, cv_repeats: int, cv_folds: int
+                    ) -> tuple[list[dict], dict[str, dict[str, np.ndarray]]]:
+    """Repeated stratified k-fold; returns the fold outputs and OOF PDs ``[model][method][repeat, row]``."""
+    splitter = RepeatedStratifiedKFold(n_splits=cv_folds, n_repeats=cv_repeats, random_state=plan.random_state)
     jobs = [(i // cv_folds, i % cv_folds, train, test) for i, (train, test) in enumerate(splitter.split(X, y))]
-    outputs = Parallel(n_jobs=cfg.n_jobs)(
+    outputs = Parallel(n_jobs=plan.config.n_jobs)(
         delayed(_cv_fold)(plan, X, y, train, test, r, f, r == 0) for r, f, train, test in jobs)
-
-    oof = {name: {m: np.full((cv_repeats, len(y)), np.nan) for m in cfg.specs[name].calibration_candidates}
-           for name in models}
+    oof = {name: {m: np.full((cv_repeats, len(y)), np.nan) for m in plan.config.specs[name].calibration_candidates}
+           for name in plan.models}
     for out in outputs:
         for name, variants in out["preds"].items():
             for method, p in variants.items():
                 oof[name][method][out["repeat"], out["test"]] = p
+    return outputs, oof
 
+
+def _summarise_cv(plan: _Plan, y: np.ndarray, oof, cutoffs):
+    """Choose each model's calibration by mean CV Brier and summarise its CV metrics."""
     chosen: dict[str, str] = {}
     cv_brier: dict[str, dict[str, float]] = {}
-    metric_frames, summary_rows, calibration_frames = [], [], []
-    for name in models:
-        cv_brier[name] = {m: float(np.mean([brier(y, oof[name][m][r]) for r in range(cv_repeats)]))
-                          for m in oof[name]}
-        chosen[name] = choose_calibration(cv_brier[name], tolerance=cfg.calibration_tolerance)
+    metric_frames, calibration_frames, summary = [], [], []
+    for name in plan.models:
+        repeats = range(next(iter(oof[name].values())).shape[0])
+        cv_brier[name] = {m: float(np.mean([brier(y, pd_[r]) for r in repeats])) for m, pd_ in oof[name].items()}
+        chosen[name] = choose_calibration(cv_brier[name], tolerance=plan.config.calibration_tolerance)
         best = oof[name][chosen[name]]
-        summary = summarise_repeats([evaluate_predictions(y, best[r], cutoffs) for r in range(cv_repeats)])
-        metric_frames.append(summary.assign(model=name, evaluation="cv"))
-        values = summary[summary["cutoff"].isna()].set_index("metric")["value"]
-        summary_rows.append({"model": name, "auc": values["auc"], "brier": values["brier"]})
+        frame = summarise_repeats([evaluate_predictions(y, best[r], cutoffs) for r in repeats])
+        metric_frames.append(frame.assign(model=name, evaluation="cv"))
+        flat = frame[frame["cutoff"].isna()].set_index("metric")["value"]
+        summary.append({"model": name, "auc": flat["auc"], "brier": flat["brier"]})
+        # one PD per row: its out-of-fold PD averaged over the repeats
         calibration_frames.append(calibration_by_decile(y, best.mean(axis=0)).assign(model=name))
-    champion = select_champion(pd.DataFrame(summary_rows), cfg.specs)
+    return chosen, cv_brier, metric_frames, calibration_frames, pd.DataFrame(summary)
 
-    # ---- final models on the full sample
+
+def _fit_final(plan: _Plan, stage: _FeatureStage, y: np.ndarray, chosen: Mapping[str, str]) -> dict[str, Pipeline]:
+    """Every model with its chosen calibration on ``stage``'s sample, as raw-feature pipelines."""
+    cfg = plan.config
     fitted: dict[str, Pipeline] = {}
     with _quiet():
-        for name in models:
+        for name in plan.models:
             spec = cfg.specs[name]
-            est = make_estimator(name, plan.params[name], random_state=random_state, specs=cfg.specs)
-            model = with_calibration(est, chosen[name], random_state=random_state, folds=cfg.calibration_folds)
-            model.fit(full.inputs(spec), y)
-            fitted[name] = full.pipeline(spec, model)
-            p_in = fitted[name].predict_proba(X)[:, 1]
-            metric_frames.append(evaluate_predictions(y, p_in, cutoffs).assign(model=name, evaluation="in_sample",
-                                                                               std=np.nan))
+            est = make_estimator(name, plan.params[name], random_state=plan.random_state, specs=cfg.specs)
+            model = with_calibration(est, chosen[name], random_state=plan.random_state, folds=cfg.calibration_folds,
+                                     strategy=spec.calibration_strategy)
+            fitted[name] = stage.pipeline(spec, model.fit(stage.inputs(spec), y))
+    return fitted
 
-    # ---- out-of-time: earlier periods -> later periods, everything refitted on the earlier ones
-    if t is not None:
-        oot_frames, oot_note = _out_of_time(plan, X, y, t, oot_split, chosen)
-        metric_frames += oot_frames
-        if oot_note:
-            notes.append(oot_note)
 
-    meta = {"level": level, "variant": variant}
-    metrics = pd.concat(metric_frames, ignore_index=True).assign(**meta)
-    evaluation_order = {"cv": 0, "out_of_time": 1, "in_sample": 2}
-    metrics = metrics.assign(_m=metrics["model"].map({m: i for i, m in enumerate(models)}),
-                             _e=metrics["evaluation"].map(evaluation_order))
-    metrics = metrics.sort_values(["_m", "_e"], kind="stable")
-
-    coefficients = empty_table("coefficients")
-    gof = empty_table("goodness_of_fit")
-    if "logistic" in fitted:
-        logit = fitted["logistic"].named_steps["model"]
-        coefficients = logit.coefficient_table().assign(model="logistic", **meta)
-        stats_ = goodness_of_fit(y, fitted["logistic"].predict_proba(X)[:, 1])
-        gof = pd.DataFrame({"statistic": list(GOODNESS_OF_FIT_STATISTICS),
-                            "value": [stats_[s] for s in GOODNESS_OF_FIT_STATISTICS]}).assign(model="logistic", **meta)
-
-    importance = _importance_table(fitted, full, types, outputs, list(X.columns), cfg).assign(**meta)
-    screening = _screening_table(full, degenerate, outputs).assign(**meta)
-    calibration = pd.concat(calibration_frames, ignore_index=True).assign(**meta)
-
-    fingerprint = frame_fingerprint(
-        X_raw.assign(__label__=y, **({"__time__": t.to_numpy()} if t is not None else {})))
-    registry = _registry(fitted, full, plan, chosen, cv_brier, tuning, champion, fingerprint, len(y),
-                         cv_repeats, cv_folds, meta)
-
-    result = PDModelResult(
-        level=level, variant=variant, champion=champion, models=fitted, feature_columns=list(X.columns),
-        scale=cfg.scale, scores=empty_table("scores"), metrics=conform(metrics, "metrics"),
-        coefficients=conform(coefficients, "coefficients"), goodness_of_fit=conform(gof, "goodness_of_fit"),
-        feature_importance=conform(importance, "feature_importance"), screening=conform(screening, "screening"),
-        calibration=conform(calibration, "calibration"), registry=conform(registry, "registry"), notes=notes,
-    )
-    result.scores = result.score(X, ids)
-    return result
+def _logistic_tables(fitted: Mapping[str, Pipeline], X: pd.DataFrame, y: np.ndarray
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Coefficient table and in-sample goodness of fit of the logistic model (empty without it)."""
+    if "logistic" not in fitted:
+        strip = ["level", "variant"]
+        return empty_table("coefficients").drop(columns=strip), empty_table("goodness_of_fit").drop(columns=strip)
+    coefficients = fitted["logistic"].named_steps["model"].coefficient_table().assign(model="logistic")
+    stats_ = goodness_of_fit(y, fitted["logistic"].predict_proba(X)[:, 1])
+    gof = pd.DataFrame({"statistic": list(GOODNESS_OF_FIT_STATISTICS),
+                        "value": [stats_[s] for s in GOODNESS_OF_FIT_STATISTICS], "model": "logistic"})
+    return coefficients, gof
 
 
 def _out_of_time(plan: _Plan, X: pd.DataFrame, y: np.ndarray, t: pd.Series, oot_split: Any,
@@ -472,20 +502,18 @@ def _out_of_time(plan: _Plan, X: pd.DataFrame, y: np.ndarray, t: pd.Series, oot_
     for name, mask in (("training", train), ("test", test)):
         counts = np.bincount(y[mask], minlength=2)
         if counts.min() < (need if name == "training" else 1):
-            return [], f"out-of-time skipped: {name} window (split {split!r}) has class counts {counts.tolist()}"
-    frames = []
+            return [], f"out-of-time skipped: {name} window (split {split}) has class counts {counts.tolist()}"
     with _quiet():
         stage = _fit_stage(plan, X[train], y[train], screen=plan.needs_screening)
-        oot_cutoffs = tuple(cfg.cutoffs) + (round(float(y[train].mean()), 6),)
-        for name in plan.models:
-            spec = cfg.specs[name]
-            est = make_estimator(name, plan.params[name], random_state=plan.random_state, specs=cfg.specs)
-            model = with_calibration(est, chosen[name], random_state=plan.random_state, folds=cfg.calibration_folds)
-            model.fit(stage.inputs(spec), y[train])
-            p = stage.pipeline(spec, model).predict_proba(X[test])[:, 1]
+    fitted = _fit_final(plan, stage, y[train], chosen)
+    oot_cutoffs = tuple(cfg.cutoffs) + (round(float(y[train].mean()), 6),)
+    frames = []
+    with _quiet():
+        for name, pipe in fitted.items():
+            p = pipe.predict_proba(X[test])[:, 1]
             frames.append(evaluate_predictions(y[test], p, oot_cutoffs).assign(model=name, evaluation="out_of_time",
                                                                                std=np.nan))
-    return frames, f"out-of-time split at {split!r}: {int(train.sum())} training rows, {int(test.sum())} test rows"
+    return frames, f"out-of-time split at {split}: {int(train.sum())} training rows, {int(test.sum())} test rows"
 
 
 def _importance_table(fitted, full: _FeatureStage, types: FeatureTypes, outputs, raw_columns: list[str],
@@ -542,7 +570,8 @@ def _registry(fitted, full: _FeatureStage, plan: _Plan, chosen, cv_brier, tuning
             "tuning": {"grid": {k: list(v) for k, v in spec.param_grid.items()}, "scoring": "roc_auc",
                        "folds": cfg.tuning_folds,
                        "cv_auc": [round(float(a), 10) for a in tuning[name]["mean_auc"]] if len(tuning[name]) else []},
-            "calibration": {"method": chosen[name], "folds": cfg.calibration_folds,
+            "calibration": {"method": chosen[name], "strategy": spec.calibration_strategy,
+                            "folds": cfg.calibration_folds,
                             "cv_brier": {m: round(b, 10) for m, b in cv_brier[name].items()}},
             "preprocessing": {"winsor_quantiles": list(cfg.winsor_quantiles), "max_categories": cfg.max_categories,
                               "min_category_frequency": cfg.min_category_frequency},

@@ -489,6 +489,105 @@ def _removal_candidate(X, y, selected, fit, criterion, p_remove, l2_lambda):
     return None
 
 
+# --------------------------------------------------------------------------- screener steps
+
+
+def _strongest(uni: pd.DataFrame, columns: list[str]) -> str:
+    """Column with the largest univariate Wald statistic."""
+    return str(uni.loc[columns, "wald"].fillna(-np.inf).idxmax())
+
+
+def _degenerate_step(X: pd.DataFrame) -> tuple[list[str], list[dict]]:
+    degenerate = degenerate_design_columns(X)
+    rows: list[dict] = []
+    for rec in degenerate.itertuples(index=False):
+        rows += _rows("degenerate", rec.feature, {"std": rec.std}, False, f"dropped: {rec.reason}")
+    alive = [c for c in X.columns if c not in set(degenerate["feature"])]
+    if not alive:
+        raise ValueError("no feature with variation left to screen")
+    return alive, rows
+
+
+def _univariate_step(X: pd.DataFrame, y: np.ndarray, cfg: ScreeningConfig, full_report: bool
+                     ) -> tuple[pd.DataFrame, list[str], list[dict]]:
+    """Univariate logit + group tests, then the gate; returns the univariate table and survivors."""
+    cols = list(X.columns)
+    uni = univariate_logit_table(X, y, l2_lambda=cfg.l2_lambda).set_index("feature")
+    if full_report or cfg.gate != "logit":
+        groups = group_difference_tests(X, y, normality_alpha=cfg.normality_alpha).set_index("feature")
+    else:
+        groups = None
+    pass_logit = uni["sig"].lt(cfg.univariate_p)
+    pass_group = groups["p_value"].lt(cfg.group_alpha) if groups is not None else pass_logit & False
+    passed = {"logit": pass_logit, "group_test": pass_group, "both": pass_logit & pass_group,
+              "either": pass_logit | pass_group, "none": pass_logit | True}[cfg.gate].copy()
+    gate_note = dict.fromkeys(cols, "")
+    if not passed.any():
+        best = _strongest(uni, cols)
+        passed[best] = True
+        gate_note[best] = "kept: strongest univariate feature (none passed the gate)"
+    rows: list[dict] = []
+    for col in cols:
+        u = uni.loc[col]
+        note = "; ".join(x for x in (u["note"], gate_note[col]) if x) or f"gate={cfg.gate}"
+        rows += _rows("univariate_logit", col, {"b": u["b"], "se": u["se"], "wald": u["wald"], "df": 1,
+                                                "sig": u["sig"], "exp_b": u["exp_b"]}, passed[col], note)
+        if groups is not None:
+            g = groups.loc[col]
+            rows += _rows("group_test", col, {"ks_p_good": g["ks_p_good"], "ks_p_bad": g["ks_p_bad"],
+                                              "levene_p": g["levene_p"], "statistic": g["statistic"],
+                                              "p_value": g["p_value"]}, bool(pass_group[col]), g["test"])
+    return uni, [c for c in cols if passed[c]], rows
+
+
+def _correlation_step(X: pd.DataFrame, uni: pd.DataFrame, cfg: ScreeningConfig) -> tuple[list[str], list[dict]]:
+    kept, table = correlation_filter(X, uni["wald"], cfg.corr_threshold)
+    rows: list[dict] = []
+    for rec in table.itertuples(index=False):
+        note = f"dropped: |r| > {cfg.corr_threshold} with {rec.partner} (stronger)" if rec.dropped else ""
+        rows += _rows("correlation", rec.feature, {"max_abs_r": rec.max_abs_r}, not rec.dropped, note)
+    return kept, rows
+
+
+def _vif_step(X: pd.DataFrame, cfg: ScreeningConfig) -> tuple[list[str], list[dict]]:
+    kept, table = vif_filter(X, cfg.vif_threshold)
+    rows: list[dict] = []
+    for rec in table.itertuples(index=False):
+        note = f"dropped: VIF > {cfg.vif_threshold}" if rec.dropped else ""
+        rows += _rows("vif", rec.feature, {"vif": rec.vif, "tolerance": rec.tolerance}, not rec.dropped, note)
+    return kept, rows
+
+
+def _stepwise_step(X: pd.DataFrame, y: np.ndarray, uni: pd.DataFrame, cfg: ScreeningConfig
+                   ) -> tuple[list[str], list[dict]]:
+    """Stepwise selection with the events-per-variable cap; never returns an empty selection."""
+    current = list(X.columns)
+    if not current:
+        return current, []
+    n_minority = int(min(y.sum(), len(y) - y.sum()))
+    max_features = max(1, int(n_minority // cfg.min_events_per_variable))
+    selected, history = stepwise_selection(X, y, criterion=cfg.stepwise, p_enter=cfg.p_enter,
+                                           p_remove=cfg.p_remove, max_features=max_features,
+                                           max_iter=cfg.max_stepwise_iter, l2_lambda=cfg.l2_lambda)
+    fallback_note = ""
+    if not selected:
+        known = [c for c in current if c in uni.index]
+        selected = [_strongest(uni, known)] if known else current[:1]
+        fallback_note = "kept: strongest univariate feature (stepwise selected none)"
+    final_fit = fit_logit(X[selected], y, l2_lambda=cfg.l2_lambda)
+    rows: list[dict] = []
+    for rec in history.itertuples(index=False):
+        rows += _rows("stepwise", rec.feature, {f"{rec.action}_{rec.statistic}": rec.value},
+                      rec.feature in selected, f"{rec.action} at iteration {rec.iteration}")
+    moved = set(history["feature"])
+    for col in current:
+        if col in selected:
+            rows += _rows("stepwise", col, {"final_wald_p": final_fit.pvalue(col)}, True, fallback_note)
+        elif col not in moved:
+            rows += _rows("stepwise", col, {"entered": 0.0}, False, "never entered")
+    return selected, rows
+
+
 # --------------------------------------------------------------------------- transformer
 
 
@@ -514,93 +613,29 @@ class FeatureScreener(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         y_arr = np.asarray(y).ravel().astype(int)
-        rows: list[dict] = []
 
-        degenerate = degenerate_design_columns(X)
-        for rec in degenerate.itertuples(index=False):
-            rows += _rows("degenerate", rec.feature, {"std": rec.std}, False, f"dropped: {rec.reason}")
-        alive = [c for c in X.columns if c not in set(degenerate["feature"])]
-        if not alive:
-            raise ValueError("no feature with variation left to screen")
-
-        uni = univariate_logit_table(X[alive], y_arr, l2_lambda=cfg.l2_lambda).set_index("feature")
-        if self.full_report or cfg.gate != "logit":
-            groups = group_difference_tests(X[alive], y_arr, normality_alpha=cfg.normality_alpha)
-        else:
-            groups = pd.DataFrame({"feature": alive, "p_value": np.nan})
-        groups = groups.set_index("feature")
-        pass_logit = uni["sig"].lt(cfg.univariate_p).fillna(False)
-        pass_group = groups["p_value"].lt(cfg.group_alpha).fillna(False)
-        passed = {"logit": pass_logit, "group_test": pass_group, "both": pass_logit & pass_group,
-                  "either": pass_logit | pass_group, "none": pass_logit | True}[cfg.gate]
-        best = self._strongest(uni, alive)
-        gate_note = {c: "" for c in alive}
-        if not passed.any():
-            passed = passed.copy()
-            passed[best] = True
-            gate_note[best] = "kept: strongest univariate feature (none passed the gate)"
-        for col in alive:
-            u = uni.loc[col]
-            note = "; ".join(x for x in (u["note"], gate_note[col]) if x) or f"gate={cfg.gate}"
-            rows += _rows("univariate_logit", col, {"b": u["b"], "se": u["se"], "wald": u["wald"], "df": 1,
-                                                    "sig": u["sig"], "exp_b": u["exp_b"]}, passed[col], note)
-            if "test" not in groups.columns:
-                continue
-            g = groups.loc[col]
-            rows += _rows("group_test", col, {"ks_p_good": g["ks_p_good"], "ks_p_bad": g["ks_p_bad"],
-                                              "levene_p": g["levene_p"], "statistic": g["statistic"],
-                                              "p_value": g["p_value"]}, bool(pass_group[col]), g["test"])
-        current = [c for c in alive if passed[c]]
-
-        current, corr_table = correlation_filter(X[current], uni["wald"], cfg.corr_threshold)
-        for rec in corr_table.itertuples(index=False):
-            note = f"dropped: |r| > {cfg.corr_threshold} with {rec.partner} (stronger)" if rec.dropped else ""
-            rows += _rows("correlation", rec.feature, {"max_abs_r": rec.max_abs_r}, not rec.dropped, note)
-
-        work = X[current]
-        self.pca_ = None
+        alive, rows = _degenerate_step(X)
+        uni, current, step_rows = _univariate_step(X[alive], y_arr, cfg, self.full_report)
+        rows += step_rows
+        current, step_rows = _correlation_step(X[current], uni, cfg)
+        rows += step_rows
+        work, self.pca_ = X[current], None
         if cfg.pca:
-            self.pca_, pca_rows = pca_screen(work, kmo_min=cfg.kmo_min, bartlett_alpha=cfg.bartlett_alpha,
-                                             random_state=self.random_state)
-            rows += pca_rows
+            self.pca_, step_rows = pca_screen(work, kmo_min=cfg.kmo_min, bartlett_alpha=cfg.bartlett_alpha,
+                                              random_state=self.random_state)
+            rows += step_rows
             if self.pca_ is not None:
                 work = pd.concat([work.drop(columns=self.pca_.columns), self.pca_.transform(work)], axis=1)
-
-        current, vif = vif_filter(work, cfg.vif_threshold)
-        for rec in vif.itertuples(index=False):
-            note = f"dropped: VIF > {cfg.vif_threshold}" if rec.dropped else ""
-            rows += _rows("vif", rec.feature, {"vif": rec.vif, "tolerance": rec.tolerance}, not rec.dropped, note)
-        work = work[current]
-
-        if cfg.stepwise is not None and current:
-            n_minority = int(min(y_arr.sum(), len(y_arr) - y_arr.sum()))
-            max_features = max(1, int(n_minority // cfg.min_events_per_variable))
-            selected, history = stepwise_selection(work, y_arr, criterion=cfg.stepwise, p_enter=cfg.p_enter,
-                                                   p_remove=cfg.p_remove, max_features=max_features,
-                                                   max_iter=cfg.max_stepwise_iter, l2_lambda=cfg.l2_lambda)
-            if not selected:
-                selected = [self._strongest(uni, current)] if all(c in uni.index for c in current) else current[:1]
-                stepwise_note = "kept: strongest univariate feature (stepwise selected none)"
-            else:
-                stepwise_note = ""
-            final_fit = fit_logit(work[selected], y_arr, l2_lambda=cfg.l2_lambda)
-            for rec in history.itertuples(index=False):
-                rows += _rows("stepwise", rec.feature, {f"{rec.action}_{rec.statistic}": rec.value},
-                              rec.feature in selected, f"{rec.action} at iteration {rec.iteration}")
-            for col in current:
-                if col in selected:
-                    rows += _rows("stepwise", col, {"final_wald_p": final_fit.pvalue(col)}, True,
-                                  stepwise_note if col == selected[0] else "")
-                elif col not in set(history["feature"]):
-                    rows += _rows("stepwise", col, {"entered": 0.0}, False, "never entered")
-            current = selected
+        current, step_rows = _vif_step(work, cfg)
+        rows += step_rows
+        if cfg.stepwise is not None:
+            current, step_rows = _stepwise_step(work[current], y_arr, uni, cfg)
+            rows += step_rows
 
         self.selected_features_ = list(current)
-        for col in X.columns:
-            rows += _rows("final", col, {"selected": float(col in current)}, col in current)
-        for col in current:
-            if col not in set(X.columns):  # principal components
-                rows += _rows("final", col, {"selected": 1.0}, True, "principal component")
+        for col in list(X.columns) + [c for c in current if c not in set(X.columns)]:
+            note = "principal component" if col not in set(X.columns) else ""
+            rows += _rows("final", col, {"selected": float(col in current)}, col in current, note)
         self.report_ = _report(rows)
         return self
 
@@ -614,11 +649,6 @@ class FeatureScreener(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "selected_features_")
         return np.asarray(self.selected_features_, dtype=object)
-
-    @staticmethod
-    def _strongest(uni: pd.DataFrame, columns: list[str]) -> str:
-        wald = uni.loc[columns, "wald"].fillna(-np.inf)
-        return str(wald.idxmax())
 
     @staticmethod
     def _frame(X) -> pd.DataFrame:  # noqa: N803
