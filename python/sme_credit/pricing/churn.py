@@ -21,30 +21,14 @@ _RATE_TOL = 1e-12  # float slack when checking the table's bounds
 
 
 def rate_churn_from_xlsx(xlsx_path: str | Path) -> pd.DataFrame:
-    """Read att3_rate_churn.xlsx (Sheet1, two header rows) into the long seed format.
+    """Read att3_rate_churn.xlsx into the long seed format, checked for pricing use.
 
-    Columns are found by their header text (信誉评级A/B/C) rather than position; values keep
-    the workbook's full double precision.
+    Parsing is the ingest adapter's (columns found by header text, full double precision);
+    this adds the pricing checks (ratings A/B/C, grid bounds, churn in [0, 1]).
     """
-    raw = pd.read_excel(xlsx_path, sheet_name="Sheet1", header=None, engine="openpyxl")
-    header = raw.iloc[1].astype(str).str.strip()
-    rate_col = raw.columns[0]
-    body = raw.iloc[2:].dropna(how="all")
-    frames = []
-    for rating in CHURN_RATINGS:
-        col = header.index[header == f"信誉评级{rating}"]
-        if len(col) != 1:
-            raise ValueError(f"{xlsx_path}: no single column for rating {rating}")
-        frames.append(
-            pd.DataFrame(
-                {
-                    "credit_rating": rating,
-                    "interest_rate": body[rate_col].astype(float).to_numpy(),
-                    "churn_rate": body[col[0]].astype(float).to_numpy(),
-                }
-            )
-        )
-    table = pd.concat(frames, ignore_index=True)
+    from sme_credit.ingest.cumcm import read_rate_churn
+
+    table = read_rate_churn(xlsx_path)
     validate_rate_churn(table)
     return table
 
