@@ -4,17 +4,13 @@ pass clean marts through and stop on critical failures."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-from typing import Any
-
 import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from sme_credit import project
+from fake_dbt import FakeDbt, create_table
+from fake_dbt import load_model as load_validation_model
 from sme_credit.validation.runner import RESULT_COLUMNS, RESULTS_SCHEMA, GateFailure
 from test_validation_suites import (
     INDUSTRIES,
@@ -24,47 +20,19 @@ from test_validation_suites import (
     corrupt,
 )
 
-MODELS = project.PROJECT_DIR / "models" / "validation"
 
-
-def load_model(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"dbt_model_{name}", MODELS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class FakeDbt:
-    """The part of dbt's Python-model object the models use: ref() and config()."""
-
-    def __init__(self, session: duckdb.DuckDBPyConnection):
-        self.session = session
-        self.configured: dict[str, Any] = {}
-        self.refs: list[str] = []
-
-    def ref(self, name: str) -> duckdb.DuckDBPyRelation:
-        self.refs.append(name)
-        return self.session.table(name)
-
-    def config(self, **kwargs: Any) -> None:
-        self.configured.update(kwargs)
-
-
-def _create(session: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | pa.Table) -> None:
-    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
-    session.register("frame_to_copy", table)
-    session.execute(f"create or replace table {name} as select * from frame_to_copy")
-    session.unregister("frame_to_copy")
+def load_model(name: str):
+    return load_validation_model(f"validation/{name}.py")
 
 
 def warehouse(enterprise_indicators: pd.DataFrame, loan_features: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     session = duckdb.connect()
-    _create(session, "enterprise_indicators", enterprise_indicators)
-    _create(session, "loan_features", loan_features)
-    _create(session, "source_reconciliation", clean_source_reconciliation())
-    _create(session, "stg_enterprises", pd.DataFrame({"enterprise_id": enterprise_indicators["enterprise_id"].unique()}))
-    _create(session, "stg_loans", pd.DataFrame({"loan_id": pd.Series(loan_features["loan_id"].unique(), dtype="str")}))
-    _create(session, "industries", pd.DataFrame({"industry": INDUSTRIES}))
+    create_table(session, "enterprise_indicators", enterprise_indicators)
+    create_table(session, "loan_features", loan_features)
+    create_table(session, "source_reconciliation", clean_source_reconciliation())
+    create_table(session, "stg_enterprises", pd.DataFrame({"enterprise_id": enterprise_indicators["enterprise_id"].unique()}))
+    create_table(session, "stg_loans", pd.DataFrame({"loan_id": pd.Series(loan_features["loan_id"].unique(), dtype="str")}))
+    create_table(session, "industries", pd.DataFrame({"industry": INDUSTRIES}))
     return session
 
 
@@ -182,8 +150,8 @@ def test_empty_loan_features_pass_with_a_note() -> None:
 def test_gate_uses_the_latest_run_only(corrupted_session: duckdb.DuckDBPyConnection) -> None:
     session = warehouse(corrupt(clean_enterprise_indicators()), clean_loan_features())
     history = corrupted_session.table("dq_validation_results").to_arrow_table()
-    _create(session, "dq_validation_results", history)  # a failing run ...
-    _create(session, "enterprise_indicators", clean_enterprise_indicators())
+    create_table(session, "dq_validation_results", history)  # a failing run ...
+    create_table(session, "enterprise_indicators", clean_enterprise_indicators())
     run_results_model(session)  # ... fixed by the next one
     load_model("validated_enterprise_indicators").model(FakeDbt(session), session)
     assert session.sql("select count(distinct run_id) from dq_validation_results").fetchall()[0][0] == 2

@@ -101,10 +101,14 @@ def load_parameters(path: str | Path | None = None) -> PricingParams:
     typo in the seed is not silently ignored.
     """
     path = Path(path) if path is not None else seeds_dir() / "pricing_parameters.csv"
-    table = pd.read_csv(path)
+    return parameters_from_table(pd.read_csv(path), source=str(path))
+
+
+def parameters_from_table(table: pd.DataFrame, source: str = "pricing_parameters") -> PricingParams:
+    """PricingParams from a (parameter, value) frame, e.g. the seed as the warehouse holds it."""
     known = {f.name for f in fields(PricingParams)}
     unknown = sorted(set(table["parameter"]) - known)
     if unknown:
-        raise ValueError(f"unknown pricing parameters in {path}: {unknown}")
+        raise ValueError(f"unknown pricing parameters in {source}: {unknown}")
     values = dict(zip(table["parameter"], table["value"].astype(float)))
     return PricingParams(**values)

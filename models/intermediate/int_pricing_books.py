@@ -1,0 +1,17 @@
+"""Pricing books: every question's enterprises under the base case and each stress scenario.
+
+Stressed PD = min(PD × pd_multiplier, stress_pd_cap) and stressed sales = sales × (1 − sales_shock)
+by industry (seed industry_stress_shocks; sme_credit.pricing.stress.apply_stress).
+"""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table", schema="intermediate")
+    int_pricing_enterprises = dbt.ref("int_pricing_enterprises")
+    industry_stress_shocks = dbt.ref("industry_stress_shocks")
+    pricing_parameters = dbt.ref("pricing_parameters")
+
+    from sme_credit.pricing import warehouse
+
+    params = warehouse.params_from_relation(pricing_parameters)
+    return warehouse.pricing_books(warehouse.to_frame(int_pricing_enterprises), warehouse.to_frame(industry_stress_shocks), params)

@@ -1,0 +1,12 @@
+"""Model performance: every metric of every model, task and evaluation (cv, out_of_time, in_sample), long format.
+
+Read from the fits of intermediate.int_pd_model_fits (no refitting)."""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    int_pd_model_fits = dbt.ref("int_pd_model_fits")
+
+    from sme_credit.modeling import marts
+
+    return marts.table_from_fits(int_pd_model_fits, "metrics")

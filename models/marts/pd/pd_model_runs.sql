@@ -1,0 +1,13 @@
+-- One row per PD model task: fitted (with its champion) or skipped (with the reason).
+-- int_pd_model_fits without the pickled fit, for BI users and monitoring.
+select
+    level,
+    variant,
+    status,
+    reason,
+    champion,
+    training_rows,
+    training_defaults,
+    scored_rows,
+    notes
+from {{ ref('int_pd_model_fits') }}

@@ -1,0 +1,12 @@
+"""Every feature-screening step of every task (univariate logit, group tests, correlation, VIF, stepwise, final selection), long format.
+
+Read from the fits of intermediate.int_pd_model_fits (no refitting)."""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    int_pd_model_fits = dbt.ref("int_pd_model_fits")
+
+    from sme_credit.modeling import marts
+
+    return marts.table_from_fits(int_pd_model_fits, "screening")

@@ -1,0 +1,234 @@
+"""PD models on the marts (sme_credit.modeling.marts) and the dbt Python models that wrap them,
+called with a fake `dbt` over an in-memory DuckDB."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fake_dbt import FakeDbt, create_table, load_model, referenced_models
+from sme_credit.modeling import marts
+from sme_credit.modeling.tables import TABLE_COLUMNS
+
+FAST = {"models": ("logistic", "random_forest", "naive_bayes"), "cv_repeats": 1, "cv_folds": 3, "random_state": 5}
+PD_MODELS = ["pd_scores", "pd_model_metrics", "pd_coefficients", "pd_goodness_of_fit", "pd_feature_importance",
+             "pd_screening", "pd_calibration", "pd_model_registry"]
+
+
+def synthetic_marts(n: int = 400, seed: int = 11, n_loans: int = 900) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Marts shaped like enterprise_indicators and loan_features, defaults from a known logit."""
+    rng = np.random.default_rng(seed)
+    ids = pd.Series([f"E{i:04d}" for i in range(n)])
+    strength = rng.normal(size=n)
+    p = 1 / (1 + np.exp(-(-1.5 - 1.2 * strength)))
+    defaulted = rng.random(n) < p
+    has_record = rng.random(n) < 0.7
+    rating = np.select([strength > 0.8, strength > 0, strength > -0.8], ["A", "B", "C"], "D")
+    latest = pd.DataFrame({
+        "enterprise_id": ids,
+        "as_of_date": pd.Timestamp("2021-01-01"),
+        "is_latest": True,
+        "industry": pd.Series(rng.choice(["trade", "construction", "technology"], size=n), dtype="str"),
+        "credit_rating": pd.Series(np.where(has_record, rating, None), dtype="str").where(has_record, None),
+        "has_credit_record": has_record,
+        "has_defaulted": pd.Series(np.where(has_record, defaulted, None), dtype="boolean"),
+        "first_invoice_date": pd.Timestamp("2017-03-01"),
+        "statement_fiscal_year": 2020,
+        "net_sales": np.exp(12 + strength + rng.normal(scale=0.5, size=n)),
+        "gross_margin": 0.2 + 0.05 * strength + rng.normal(scale=0.05, size=n),
+        "void_ratio_count": np.clip(0.06 - 0.02 * strength + rng.normal(scale=0.01, size=n), 0, 1),
+        "noise": rng.normal(size=n),
+    })
+    # an older panel row per enterprise: only is_latest rows are modelled
+    older = latest.assign(as_of_date=pd.Timestamp("2020-12-01"), is_latest=False, net_sales=1.0)
+    indicators = pd.concat([latest, older], ignore_index=True)
+
+    borrower = rng.choice(np.flatnonzero(has_record), size=n_loans)
+    loan_lp = -2.5 - 1.0 * strength[borrower]
+    loan_default = rng.random(n_loans) < 1 / (1 + np.exp(-loan_lp))
+    window_open = rng.random(n_loans) < 0.15
+    year = rng.choice([2018, 2019, 2020, 2021], size=n_loans)
+    loans = pd.DataFrame({
+        "loan_id": [f"L{i:05d}" for i in range(n_loans)],
+        "enterprise_id": ids[borrower].to_numpy(),
+        "application_date": pd.to_datetime(pd.Series(year).astype(str) + "-03-01"),
+        "application_year": year,
+        "pre_loan_rating": pd.Series(rating[borrower], dtype="str"),
+        "daily_avg_deposit": np.exp(10 + strength[borrower]),
+        "amount": rng.uniform(1e5, 1e6, size=n_loans),
+        "interest_rate": 0.05 - 0.01 * strength[borrower],
+        "industry": latest["industry"].to_numpy()[borrower],
+        "label_status": np.where(window_open, "window_open", np.where(loan_default, "defaulted", "performing")),
+        "is_default": pd.Series(np.where(window_open, None, loan_default.astype(int)), dtype="Int64"),
+        "first_default_month": pd.NaT,
+        "months_to_default": pd.Series(np.where(loan_default & ~window_open, 5, None), dtype="Int64"),
+        "max_days_past_due_in_window": np.where(loan_default, 120, 0),
+    })
+    return indicators, loans
+
+
+@pytest.fixture(scope="module")
+def marts_frames():
+    return synthetic_marts()
+
+
+@pytest.fixture(scope="module")
+def fits(marts_frames):
+    indicators, loans = marts_frames
+    return marts.fit_warehouse_models(indicators, loans, log=lambda _: None, **FAST)
+
+
+def test_enterprise_tasks_use_the_latest_rows_and_the_right_population(marts_frames):
+    indicators, _ = marts_frames
+    latest = indicators[indicators["is_latest"]]
+    rated = marts.enterprise_task(indicators, "with_rating")
+    unrated = marts.enterprise_task(indicators, "without_rating")
+    # with_rating: only enterprises that have a rating; the rating is a feature
+    assert set(rated.entity_ids) == set(latest.loc[latest["credit_rating"].notna(), "enterprise_id"])
+    assert "credit_rating" in rated.features.columns
+    # without_rating: every enterprise, the rating is not a feature
+    assert sorted(unrated.entity_ids) == sorted(latest["enterprise_id"])
+    assert "credit_rating" not in unrated.features.columns
+    for task in (rated, unrated):
+        assert not set(task.features.columns) & marts.ENTERPRISE_NOT_FEATURES
+        assert (task.features["net_sales"] > 1.0).all()  # the older panel row (net_sales 1.0) is not used
+    # label: has_defaulted where there is a credit record, unknown otherwise
+    expected = latest.set_index("enterprise_id")["has_defaulted"].astype("float64")
+    got = pd.Series(unrated.label.to_numpy(), index=unrated.entity_ids.to_numpy())
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+
+
+def test_loan_task_keeps_outcomes_out_of_the_features(marts_frames):
+    _, loans = marts_frames
+    task = marts.loan_task(loans)
+    assert not set(task.features.columns) & marts.LOAN_NOT_FEATURES
+    assert {"pre_loan_rating", "daily_avg_deposit", "amount", "industry"} <= set(task.features.columns)
+    open_window = (task.label.isna()).to_numpy()
+    assert open_window.sum() == (loans["label_status"] == "window_open").sum()
+    assert task.time.tolist() == loans.sort_values("loan_id")["application_year"].tolist()
+
+
+def test_skip_reason_names_the_shortfall(marts_frames):
+    indicators, loans = marts_frames
+    assert marts.skip_reason(marts.loan_task(loans.iloc[:0]), cv_folds=5) == "no labelled loan rows"
+    few = loans[(loans["is_default"] == 0) | (loans.index < 3)]
+    few = few[~((few["is_default"] == 1) & (few.index >= 3))]
+    reason = marts.skip_reason(marts.loan_task(few), cv_folds=5)
+    assert reason is not None and "need 10 of each" in reason
+    assert marts.skip_reason(marts.enterprise_task(indicators, "with_rating"), cv_folds=5) is None
+
+
+def test_every_task_is_fitted_and_every_entity_scored(fits, marts_frames):
+    indicators, loans = marts_frames
+    assert [(f.level, f.variant, f.status) for f in fits] == [
+        ("enterprise", "with_rating", "fitted"), ("enterprise", "without_rating", "fitted"), ("loan", "all", "fitted")]
+    scores = marts.warehouse_table(fits, "scores")
+    assert list(scores.columns) == marts.SCORE_COLUMNS
+    assert scores["pd"].between(0, 1).all()
+    latest = indicators[indicators["is_latest"]]
+    unrated = scores[scores["variant"] == "without_rating"]
+    assert set(unrated["entity_id"]) == set(latest["enterprise_id"])  # including no credit record
+    assert set(scores.loc[scores["level"] == "loan", "entity_id"]) == set(loans["loan_id"])  # incl. open windows
+    per_entity = scores.groupby(["level", "variant", "entity_id"])["is_champion"].sum()
+    assert (per_entity == 1).all()
+    loan_scores = scores[(scores["level"] == "loan") & scores["is_champion"]].set_index("entity_id")
+    truth = loans.set_index("loan_id")["is_default"]
+    assert (loan_scores["observed_default"].isna() == truth.reindex(loan_scores.index).isna()).all()
+    assert (loan_scores["in_training_sample"] == truth.reindex(loan_scores.index).notna()).all()
+
+
+def test_training_rows_and_defaults_are_counted(fits, marts_frames):
+    indicators, _ = marts_frames
+    latest = indicators[indicators["is_latest"]]
+    rated = fits[0]
+    assert rated.training_rows == int(latest["has_credit_record"].sum())
+    assert rated.training_defaults == int(latest["has_defaulted"].fillna(False).sum())
+
+
+def test_skipped_loan_task_leaves_typed_empty_rows(marts_frames):
+    indicators, loans = marts_frames
+    messages = []
+    fits = marts.fit_warehouse_models(indicators, loans.iloc[:0], tasks=[("loan", "all")], log=messages.append,
+                                      **FAST)
+    assert fits[0].status == "skipped" and messages == ["PD models loan/all skipped: no labelled loan rows"]
+    table = marts.fits_table(fits)
+    assert table.loc[0, "artifact"] is None and table.loc[0, "reason"] == "no labelled loan rows"
+    scores = marts.warehouse_table(marts.fits_from_frame(table), "scores")
+    assert scores.empty and list(scores.columns) == marts.SCORE_COLUMNS
+    assert scores["pd"].dtype == "float64" and scores["grade"].dtype == "int64"
+    for name in TABLE_COLUMNS:
+        if name != "scores":
+            assert list(marts.warehouse_table([], name).columns) == TABLE_COLUMNS[name]
+
+
+def test_fits_survive_the_round_trip_through_the_fits_table(fits):
+    table = marts.fits_table(fits)
+    assert list(table.columns) == marts.FIT_COLUMNS and table["artifact"].map(type).eq(bytes).all()
+    restored = marts.fits_from_frame(table)
+    for name in ["metrics", "coefficients", "registry", "screening"]:
+        pd.testing.assert_frame_equal(marts.warehouse_table(restored, name), marts.warehouse_table(fits, name))
+    # the restored pipelines score exactly like the originals
+    pd.testing.assert_frame_equal(marts.warehouse_table(restored, "scores"), marts.warehouse_table(fits, "scores"))
+
+
+def test_settings_come_from_rendered_dbt_config():
+    config = {"pd_models": "logistic,random_forest", "pd_cv_repeats": "2", "pd_cv_folds": "4", "pd_random_state": "7"}
+    assert marts.settings_from_config(config.get) == {
+        "models": ("logistic", "random_forest"), "cv_repeats": 2, "cv_folds": 4, "random_state": 7}
+    assert marts.settings_from_config({"pd_models": "['svm', 'logistic']"}.get) == {"models": ("svm", "logistic")}
+    assert marts.settings_from_config({}.get) == {}
+
+
+# --------------------------------------------------------------------------- the dbt Python models
+
+
+@pytest.fixture(scope="module")
+def session(marts_frames):
+    import duckdb
+
+    indicators, loans = marts_frames
+    con = duckdb.connect()
+    create_table(con, "validated_enterprise_indicators", indicators)
+    create_table(con, "validated_loan_features", loans)
+    settings = {"pd_models": ",".join(FAST["models"]), "pd_cv_repeats": str(FAST["cv_repeats"]),
+                "pd_cv_folds": str(FAST["cv_folds"]), "pd_random_state": str(FAST["random_state"])}
+    dbt = FakeDbt(con, config=settings)
+    fits = load_model("intermediate/int_pd_model_fits.py").model(dbt, con)
+    assert dbt.refs == ["validated_enterprise_indicators", "validated_loan_features"]
+    assert dbt.configured == {"materialized": "table", "schema": "intermediate"}
+    create_table(con, "int_pd_model_fits", fits)
+    return con
+
+
+def test_fit_model_writes_one_row_per_task(session):
+    fits = session.sql("select level, variant, status, champion, training_rows from int_pd_model_fits "
+                       "order by level, variant").fetchall()
+    assert [(r[0], r[1], r[2]) for r in fits] == [
+        ("enterprise", "with_rating", "fitted"), ("enterprise", "without_rating", "fitted"), ("loan", "all", "fitted")]
+    assert all(r[3] in FAST["models"] and r[4] > 0 for r in fits)
+    assert referenced_models("intermediate/int_pd_model_fits.py") == [
+        "validated_enterprise_indicators", "validated_loan_features"]
+
+
+@pytest.mark.parametrize("name", PD_MODELS)
+def test_each_pd_model_returns_its_documented_table(session, name):
+    dbt = FakeDbt(session)
+    table = load_model(f"marts/pd/{name}.py").model(dbt, session)
+    assert dbt.refs == ["int_pd_model_fits"] and referenced_models(f"marts/pd/{name}.py") == ["int_pd_model_fits"]
+    key = {"pd_scores": "scores", "pd_model_metrics": "metrics", "pd_model_registry": "registry"}.get(
+        name, name.removeprefix("pd_"))
+    expected = marts.SCORE_COLUMNS if key == "scores" else TABLE_COLUMNS[key]
+    assert list(table.columns) == expected
+    assert len(table) > 0
+    assert set(table["level"]) == {"enterprise", "loan"}
+    # the table lands in DuckDB as dbt would write it
+    create_table(session, f"check_{name}", table)
+    assert session.sql(f"select count(*) from check_{name}").fetchall()[0][0] == len(table)
+
+
+def test_out_of_time_window_holds_a_fifth_of_the_rows():
+    years = pd.Series([2017] * 30 + [2018] * 30 + [2019] * 25 + [2020] * 12 + [2021] * 3)
+    assert marts.out_of_time_split(years) == 2019  # 2021+2020 = 15% < 20%, with 2019 = 40%
+    assert marts.out_of_time_split(pd.Series([2020] * 5 + [2021] * 95)) == 2021
+    assert marts.out_of_time_split(pd.Series([2021] * 10)) is None
