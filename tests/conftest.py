@@ -1,7 +1,10 @@
 """Shared fixtures: build a warehouse from raw files written by a test, with the real dbt project."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pandas as pd
@@ -38,3 +41,20 @@ def cumcm_dir() -> Path:
     if not CUMCM_DIR.exists():
         pytest.skip(f"real CUMCM 2020 C data not found at {CUMCM_DIR}")
     return CUMCM_DIR
+
+
+DEMO_ENTERPRISES = 1000  # the size `make build` uses: enough defaults for the PD and oracle checks
+DEMO_SEED = 42
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> SimpleNamespace:
+    """`sme-credit generate` + `sme-credit build` run as a user would: raw dir, warehouse, build output."""
+    root = tmp_path_factory.mktemp("demo")
+    raw, db = root / "raw", root / "demo.duckdb"
+    cmd = [sys.executable, "-m", "sme_credit.cli"]
+    subprocess.run([*cmd, "generate", "--enterprises", str(DEMO_ENTERPRISES), "--seed", str(DEMO_SEED),
+                    "--out", str(raw)], check=True, capture_output=True)
+    result = subprocess.run([*cmd, "build", "--raw-dir", str(raw), "--db", str(db)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return SimpleNamespace(raw=raw, db=db, stdout=result.stdout)

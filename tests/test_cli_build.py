@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import query
+from conftest import DEMO_ENTERPRISES, query
 from sme_credit import cli
 
 pytestmark = pytest.mark.integration
@@ -27,29 +27,17 @@ def test_missing_required_raw_file_names_the_table(tmp_path):
     assert code != 0
 
 
-@pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo")
-    raw, db = root / "raw", root / "demo.duckdb"
-    cmd = [sys.executable, "-m", "sme_credit.cli"]
-    subprocess.run([*cmd, "generate", "--enterprises", "150", "--seed", "3", "--out", str(raw)], check=True)
-    result = subprocess.run([*cmd, "build", "--raw-dir", str(raw), "--db", str(db)],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return db, result.stdout
-
-
 def test_build_prints_what_was_built(demo_warehouse):
-    _, stdout = demo_warehouse
+    stdout = demo_warehouse.stdout
     assert "marts.enterprise_indicators" in stdout and "marts.loan_features" in stdout
 
 
 def test_demo_warehouse_is_complete_and_reconciled(demo_warehouse):
-    db, _ = demo_warehouse
+    db = demo_warehouse.db
     recon = query(db, "select * from marts.source_reconciliation")
     assert set(recon["source_table"]) == {"enterprises", "invoices", "loans", "loan_performance", "financial_statements"}
     assert recon["is_reconciled"].all()
-    assert query(db, "select count(*) as n from marts.enterprise_indicators")["n"][0] == 150
+    assert query(db, "select count(*) as n from marts.enterprise_indicators")["n"][0] == DEMO_ENTERPRISES
     loans = query(db, "select label_status, is_default from marts.loan_features")
     assert len(loans) > 0 and loans["label_status"].isin(["defaulted", "performing", "window_open", "no_performance_data"]).all()
     indicators = query(db, "select * from marts.enterprise_indicators")

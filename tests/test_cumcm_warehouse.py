@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import build_warehouse, query
+from conftest import REPO, build_warehouse, query
 from sme_credit.ingest.cumcm import ingest_cumcm
 
 pytestmark = pytest.mark.realdata
@@ -22,8 +22,8 @@ def cumcm_warehouse(cumcm_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("cumcm")
     ingest_cumcm(cumcm_dir, root / "raw")
     db = root / "cumcm.duckdb"
-    build_warehouse(root / "raw", db, "build", "--select", "+enterprise_indicators", "+source_reconciliation",
-                    "+loan_features", "resource_type:seed")
+    # the whole project, end to end: marts, gate, PD models, pricing (loan models skip themselves)
+    build_warehouse(root / "raw", db, "build")
     return db
 
 
@@ -49,3 +49,54 @@ def test_every_enterprise_has_indicators_and_no_loans_are_needed(cumcm_warehouse
     # the stray-space voided status is normalised, not quarantined
     statuses = query(cumcm_warehouse, "select distinct status from staging.stg_invoices")["status"]
     assert set(statuses) == {"valid", "voided"}
+
+
+def test_every_enterprise_is_scored(cumcm_warehouse):
+    runs = query(cumcm_warehouse, "select * from marts.pd_model_runs").set_index(["level", "variant"])
+    assert runs.loc[("enterprise", "with_rating"), "status"] == "fitted"
+    assert runs.loc[("enterprise", "with_rating"), "training_rows"] == 123
+    assert runs.loc[("enterprise", "with_rating"), "training_defaults"] == 27
+    assert runs.loc[("enterprise", "without_rating"), "scored_rows"] == 425
+    # no loans in the contest data: the loan task is skipped with its reason, not an error
+    assert runs.loc[("loan", "all"), "status"] == "skipped"
+    assert runs.loc[("loan", "all"), "reason"] == "no labelled loan rows"
+
+    scored = query(cumcm_warehouse, "select * from marts.enterprise_pd")
+    assert len(scored) == 425 and scored["pd"].between(0, 1).all()
+    by_variant = scored.groupby("pd_variant")["enterprise_id"].count().to_dict()
+    assert by_variant == {"with_rating": 123, "without_rating": 302}
+    champions = query(cumcm_warehouse, "select level, variant, model, pd from marts.pd_scores where is_champion")
+    assert len(champions) == 123 + 425 and champions["pd"].between(0, 1).all()
+
+
+def test_cross_validated_metrics_with_and_without_rating(cumcm_warehouse):
+    auc = query(cumcm_warehouse, """
+        select variant, max(value) as best_auc from marts.pd_model_metrics
+        where level = 'enterprise' and evaluation = 'cv' and metric = 'auc' group by variant""").set_index("variant")
+    # the bank's rating nearly decides the label (D = the defaulters), the invoices alone less so
+    assert auc.loc["with_rating", "best_auc"] > 0.9
+    assert 0.7 < auc.loc["without_rating", "best_auc"] < auc.loc["with_rating", "best_auc"]
+
+
+def test_three_strategies_are_priced_within_budget(cumcm_warehouse):
+    summary = query(cumcm_warehouse, "select * from marts.portfolio_summary where breakdown = 'overall'")
+    assert set(zip(summary["scenario"], summary["question"])) == {
+        ("base", "q1"), ("base", "q2"), ("epidemic", "q1"), ("epidemic", "q2")}
+    budgets = {"q1": 50_000_000, "q2": 100_000_000}
+    assert (summary["total_lent"] <= summary["question"].map(budgets) + 0.5).all()
+    assert (summary["total_lent"] > 0).all()
+    tiers = query(cumcm_warehouse, "select * from marts.pricing_tiers")
+    assert (tiers.loc[tiers["credit_rating"] == "D", "tier"] == "declined").all()
+
+
+def test_results_document_is_generated_from_the_warehouse(cumcm_warehouse, tmp_path):
+    from sme_credit.report import cumcm_report
+
+    text = cumcm_report(cumcm_warehouse)
+    for heading in ["## 1. Data and reconciliation", "## 3. PD models", "## 5. Credit strategies"]:
+        assert heading in text
+    assert "89.4%" in text and "74.8%" in text
+    committed = (REPO / "docs" / "cumcm2020c_results.md").read_text()
+    # the committed document came from this command: same sections and the same reconciliation table
+    section = text.split("## 2.")[0]
+    assert section == committed.split("## 2.")[0]

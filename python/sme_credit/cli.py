@@ -115,6 +115,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from sme_credit.report import write_cumcm_report
+
+    db_path = Path(args.db)
+    if not db_path.exists():
+        _progress(f"no warehouse at {db_path}: build it first with `make build DATA=cumcm`")
+        return 2
+    out = write_cumcm_report(db_path, args.out)
+    _progress(f"wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sme-credit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -185,6 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--work-dir", default="/tmp/sme_credit_bench", help="scratch directory (deleted afterwards)")
     bench.add_argument("--keep", action="store_true", help="keep the scratch directory")
     bench.set_defaults(func=cmd_bench)
+
+    report = sub.add_parser(
+        "report",
+        help="write the CUMCM 2020 C results document from a built warehouse",
+        description="Write docs/cumcm2020c_results.md (reconciliation, indicator summary, PD models' "
+        "cross-validated metrics next to the seed papers', enterprise PDs, the three credit strategies) "
+        "from a warehouse built with `make build DATA=cumcm`. Reads the warehouse only.",
+    )
+    report.add_argument("--db", default=str(project.PROJECT_DIR / "warehouse" / "cumcm2020c.duckdb"),
+                        help="warehouse built on the CUMCM data (default warehouse/cumcm2020c.duckdb)")
+    report.add_argument("--out", default=str(project.PROJECT_DIR / "docs" / "cumcm2020c_results.md"),
+                        help="markdown file to write (default docs/cumcm2020c_results.md)")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

@@ -43,7 +43,10 @@ def pricing_books(enterprises: pd.DataFrame, shocks: pd.DataFrame, params: Prici
     """The base books plus, for each stress scenario in ``shocks``, the same books stressed.
 
     ``enterprises``: one row per enterprise with ``question`` and the pricing input columns.
+    PDs are floored at ``pd_floor`` (Basel's 0.03%) first: a model PD of 0 (an isotonic or
+    forest estimate) would otherwise price a loan with no expected loss.
     """
+    enterprises = enterprises.assign(pd=enterprises["pd"].clip(lower=params.pd_floor))
     base = enterprises[["question", *ENTERPRISE_COLUMNS]].assign(scenario=BASE)
     books = [base]
     for scenario in sorted(shocks["scenario"].unique()):

@@ -1,0 +1,158 @@
+"""PD models and pricing as `make build` writes them, checked against the generator's truth
+(the oracle/ folder: every enterprise's and loan's true PD, the latent model's coefficients)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from conftest import query
+from sme_credit.pricing import load_parameters, summarise_portfolio
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def loans_truth(demo_warehouse) -> pd.DataFrame:
+    """Labelled and open-window loans with their oracle PD and the champion's PD."""
+    oracle = pd.read_parquet(demo_warehouse.raw / "oracle" / "loans.parquet")[["loan_id", "true_pd"]]
+    scores = query(demo_warehouse.db, """
+        select s.entity_id as loan_id, s.pd, s.in_training_sample, f.is_default
+        from marts.pd_scores s join marts.loan_features f on f.loan_id = s.entity_id
+        where s.level = 'loan' and s.is_champion""")
+    return scores.merge(oracle, on="loan_id", validate="one_to_one")
+
+
+def cv_metric(db, level: str, metric: str, champion_only: bool = True) -> pd.Series:
+    champion = "and r.is_champion" if champion_only else ""
+    return query(db, f"""
+        select m.variant, m.model, m.value from marts.pd_model_metrics m
+        join marts.pd_model_registry r using (level, variant, model)
+        where m.level = '{level}' and m.evaluation = 'cv' and m.metric = '{metric}' and m.cutoff is null {champion}
+    """).set_index(["variant", "model"])["value"]
+
+
+def test_all_four_model_families_at_both_levels(demo_warehouse):
+    registry = query(demo_warehouse.db, "select level, variant, model, is_champion from marts.pd_model_registry")
+    families = {"logistic", "random_forest", "naive_bayes", "svm"}
+    for level, variant in [("enterprise", "with_rating"), ("enterprise", "without_rating"), ("loan", "all")]:
+        task = registry[(registry["level"] == level) & (registry["variant"] == variant)]
+        assert set(task["model"]) == families and task["is_champion"].sum() == 1
+    auc = cv_metric(demo_warehouse.db, "loan", "auc", champion_only=False)
+    assert {m for _, m in auc.index} == families and auc.between(0.5, 1).all()
+
+
+def test_loan_champion_reaches_95_percent_of_the_oracle_auc(loans_truth, demo_warehouse):
+    labelled = loans_truth[loans_truth["is_default"].notna()]
+    oracle_auc = roc_auc_score(labelled["is_default"].astype(int), labelled["true_pd"])
+    champion_cv_auc = float(cv_metric(demo_warehouse.db, "loan", "auc").iloc[0])
+    assert champion_cv_auc >= 0.95 * oracle_auc, (champion_cv_auc, oracle_auc)
+
+
+def test_enterprise_champions_reach_95_percent_of_the_oracle_auc(demo_warehouse):
+    oracle = pd.read_parquet(demo_warehouse.raw / "oracle" / "enterprises.parquet")[["enterprise_id", "true_pd"]]
+    labels = query(demo_warehouse.db, "select enterprise_id, has_defaulted from marts.enterprise_indicators "
+                                      "where is_latest and has_credit_record").merge(oracle, on="enterprise_id")
+    oracle_auc = roc_auc_score(labels["has_defaulted"].astype(int), labels["true_pd"])
+    # (above the oracle: whole-period invoices see defaulters fading; docs/generator.md section 7)
+    assert (cv_metric(demo_warehouse.db, "enterprise", "auc") >= 0.95 * oracle_auc).all()
+
+
+def test_loan_pds_are_calibrated_against_the_truth_out_of_sample(loans_truth):
+    # loans whose window is still open were never trained on: their PDs are honest predictions
+    fresh = loans_truth[~loans_truth["in_training_sample"]]
+    assert len(fresh) > 300
+    assert fresh["pd"].mean() == pytest.approx(fresh["true_pd"].mean(), rel=0.35)
+    deciles = pd.qcut(fresh["pd"].rank(method="first"), 5, labels=False)
+    by_group = fresh.groupby(deciles)[["pd", "true_pd"]].mean()
+    # expected PD rises with predicted PD, and each quintile's mean PD is within 5 points of the truth
+    assert by_group["true_pd"].iloc[-1] > 2 * by_group["true_pd"].iloc[0]
+    assert (by_group["pd"] - by_group["true_pd"]).abs().max() < 0.05
+    # calibration by decile on the training loans' out-of-fold PDs (the warehouse's own table)
+    # is summarised by a slope near 1 in pd_model_metrics
+
+
+def test_loan_calibration_slope_and_intercept_are_near_one_and_zero(demo_warehouse):
+    slope = cv_metric(demo_warehouse.db, "loan", "calibration_slope").iloc[0]
+    intercept = cv_metric(demo_warehouse.db, "loan", "calibration_intercept").iloc[0]
+    assert 0.7 <= slope <= 1.3 and abs(intercept) <= 0.6
+
+
+def test_logistic_signs_match_the_latent_model(demo_warehouse):
+    coefficients = query(demo_warehouse.db, "select feature, b from marts.pd_coefficients "
+                                            "where level = 'loan'").set_index("feature")["b"]
+    # docs/generator.md section 5: rating B/C/D add 0.8/1.6/2.4 to the log-odds over A, larger
+    # loans, negative credit information and epidemic impact raise it, deposits and mortgages lower it
+    expected = {"pre_loan_rating=B": 1, "pre_loan_rating=C": 1, "pre_loan_rating=D": 1, "amount": 1,
+                "has_negative_credit_info": 1, "epidemic_impacted": 1, "daily_avg_deposit": -1,
+                "guarantee_method=mortgage": -1}
+    present = {f: s for f, s in expected.items() if f in coefficients.index}
+    assert {"pre_loan_rating=C", "pre_loan_rating=D"} <= set(present)  # the dominant factor is selected
+    assert len(present) >= 4
+    for feature, sign in present.items():
+        assert np.sign(coefficients[feature]) == sign, feature
+    ratings = coefficients[[f for f in ["pre_loan_rating=B", "pre_loan_rating=C", "pre_loan_rating=D"] if f in present]]
+    assert ratings.is_monotonic_increasing
+
+
+def test_every_enterprise_and_loan_is_scored_with_a_pd_in_the_unit_interval(demo_warehouse):
+    db = demo_warehouse.db
+    decision = query(db, "select * from marts.enterprise_pd")
+    assert len(decision) == query(db, "select count(*) as n from marts.enterprise_indicators where is_latest")["n"][0]
+    assert decision["pd"].notna().all() and decision["pd"].between(0, 1).all()
+    assert set(decision.loc[~decision["has_credit_record"], "pd_variant"]) == {"without_rating"}
+    loans = query(db, "select count(*) as n from marts.pd_scores where level = 'loan' and is_champion")["n"][0]
+    assert loans == query(db, "select count(*) as n from marts.loan_features")["n"][0]
+
+
+def test_pd_tables_are_identical_on_rebuild(demo_warehouse, tmp_path):
+    """Seeded: a second build from the same raw files writes the same PDs, metrics and model ids.
+
+    DuckDB's parallel sums may differ in the last bits between builds (summation order), so
+    numbers are compared to 1e-9 relative; model ids and fingerprints must match exactly."""
+    from conftest import build_warehouse
+
+    db2 = tmp_path / "again.duckdb"
+    build_warehouse(demo_warehouse.raw, db2, "build", "--select", "+pd_scores", "+pd_model_registry",
+                    "resource_type:seed", "--exclude", "resource_type:test")
+    for sql in ["select * from marts.pd_scores order by level, variant, model, entity_id",
+                "select * exclude (trained_at) from marts.pd_model_registry order by model_id",
+                "select * from marts.pd_model_metrics order by all"]:
+        pd.testing.assert_frame_equal(query(demo_warehouse.db, sql), query(db2, sql), check_exact=False, rtol=1e-9)
+
+
+def test_allocation_respects_budget_bounds_and_the_grid(demo_warehouse):
+    db = demo_warehouse.db
+    params = load_parameters()
+    allocation = query(db, "select * from marts.credit_allocation")
+    lent = allocation[allocation["amount"] > 0]
+    assert lent["amount"].between(params.min_loan, params.max_loan).all()
+    assert (allocation.loc[allocation["tier"] == "declined", "amount"] == 0).all()
+    totals = allocation.groupby(["scenario", "question"])["amount"].sum()
+    budgets = {"q1": params.total_budget_q1, "q2": params.total_budget}
+    for (_, question), total in totals.items():
+        assert 0 < total <= budgets[question] + 0.5
+    grid = set(query(db, "select interest_rate from reference.rate_churn")["interest_rate"].round(10))
+    rates = query(db, "select rate from marts.pricing_tiers where rate is not null")["rate"].round(10)
+    assert set(rates) <= grid
+
+
+def test_sql_portfolio_summary_equals_the_python_definition(demo_warehouse):
+    db = demo_warehouse.db
+    allocation = query(db, "select * from marts.credit_allocation")
+    enterprises = query(db, "select enterprise_id, industry from intermediate.int_pricing_enterprises")
+    expected = summarise_portfolio(allocation, enterprises)
+    keys = ["scenario", "question", "breakdown", "breakdown_value"]
+    got = query(db, "select * from marts.portfolio_summary")[expected.columns]
+    got = got.sort_values(keys, ignore_index=True)
+    expected = expected.sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_exact=False, rtol=1e-9)
+
+
+def test_stress_raises_expected_loss_per_yuan(demo_warehouse):
+    summary = query(demo_warehouse.db, "select * from marts.scenario_summary where breakdown = 'overall'")
+    assert set(summary["scenario"]) == {"epidemic"}
+    per_yuan = (summary["stressed_expected_loss"] / summary["stressed_total_lent"]
+                > summary["base_expected_loss"] / summary["base_total_lent"])
+    assert per_yuan.all()
