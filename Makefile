@@ -15,6 +15,7 @@ CUMCM_DIR ?= ../shared/data/cumcm2020c
 INVOICES ?= 10000000
 
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DBT_INDIRECT_SELECTION := buildable
 export DBT_PROFILES_DIR := $(CURDIR)
 
 .PHONY: build test install bench docs clean

@@ -224,28 +224,10 @@ def _validate(features: pd.DataFrame, label, entity_ids, time) -> tuple[pd.DataF
     return X, y, ids, t, notes
 
 
-FINGERPRINT_SIGNIFICANT_DIGITS = 10
-
-
-def _round_significant(values: pd.Series, digits: int) -> pd.Series:
-    x = values.astype("float64")
-    magnitude = np.floor(np.log10(np.abs(x.where(x != 0)))).fillna(0)
-    scale = 10.0 ** (digits - 1 - magnitude)
-    return (x * scale).round() / scale
-
-
 def frame_fingerprint(frame: pd.DataFrame) -> str:
-    """sha256 over the frame's content, independent of row and column order.
-
-    Floats count to 10 significant digits: DuckDB's parallel sums can differ in the last bits
-    from one build to the next (summation order), which must not change the fingerprint.
-    """
+    """sha256 over the frame's content, independent of row and column order."""
     cols = sorted(frame.columns, key=str)
-    content = frame[cols].copy()
-    for col in cols:
-        if pd.api.types.is_float_dtype(content[col].dtype):
-            content[col] = _round_significant(content[col], FINGERPRINT_SIGNIFICANT_DIGITS)
-    row_hashes = pd.util.hash_pandas_object(content, index=False).to_numpy(dtype="uint64")
+    row_hashes = pd.util.hash_pandas_object(frame[cols], index=False).to_numpy(dtype="uint64")
     digest = hashlib.sha256(json.dumps([str(c) for c in cols]).encode())
     digest.update(np.sort(row_hashes).tobytes())
     return digest.hexdigest()
