@@ -115,7 +115,7 @@ def test_pd_tables_are_identical_on_rebuild(demo_warehouse, tmp_path):
     from conftest import build_warehouse
 
     db2 = tmp_path / "again.duckdb"
-    build_warehouse(demo_warehouse.raw, db2, "build", "--select", "+pd_scores", "+pd_model_registry",
+    build_warehouse(demo_warehouse.raw, db2, "build", "--select", "+pd_scores", "+pd_model_registry", "+pd_model_metrics",
                     "resource_type:seed", "--exclude", "resource_type:test")
     for sql in ["select * from marts.pd_scores order by level, variant, model, entity_id",
                 "select * exclude (trained_at, model_id, data_fingerprint) from marts.pd_model_registry "
