@@ -13,11 +13,12 @@ def model(dbt, session):
     validated_loan_features = dbt.ref("validated_loan_features")
 
     from sme_credit.modeling import marts
+    from sme_credit.warehouse import frame_from_relation
 
     settings = marts.settings_from_config(dbt.config.get)
     fits = marts.fit_warehouse_models(
-        validated_enterprise_indicators.to_arrow_table().to_pandas(),
-        validated_loan_features.to_arrow_table().to_pandas(),
+        frame_from_relation(validated_enterprise_indicators),
+        frame_from_relation(validated_loan_features),
         **settings,
     )
     return marts.fits_table(fits)

@@ -12,6 +12,7 @@ def model(dbt, session):
     pricing_parameters = dbt.ref("pricing_parameters")
 
     from sme_credit.pricing import warehouse
+    from sme_credit.warehouse import frame_from_relation
 
     params = warehouse.params_from_relation(pricing_parameters)
-    return warehouse.pricing_books(warehouse.to_frame(int_pricing_enterprises), warehouse.to_frame(industry_stress_shocks), params)
+    return warehouse.pricing_books(frame_from_relation(int_pricing_enterprises), frame_from_relation(industry_stress_shocks), params)

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from sme_credit.warehouse import connect_read_only
+
 # What the seed papers report on the same data (accuracy; seed 002 in-sample with 3 variables).
 SEED_002_ACCURACY = 0.894
 SEED_003_ACCURACY = 0.748
@@ -181,7 +183,7 @@ def strategy_section(con) -> str:
 
 def cumcm_report(db_path: str | Path) -> str:
     """The results document as markdown, from a warehouse built on the CUMCM 2020 C data."""
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with connect_read_only(db_path) as con:
         sections = [reconciliation_section(con), indicator_section(con), model_section(con), pd_section(con),
                     strategy_section(con)]
     header = (

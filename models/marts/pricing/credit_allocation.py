@@ -9,6 +9,7 @@ def model(dbt, session):
     pricing_parameters = dbt.ref("pricing_parameters")
 
     from sme_credit.pricing import warehouse
+    from sme_credit.warehouse import frame_from_relation
 
     params = warehouse.params_from_relation(pricing_parameters)
-    return warehouse.credit_allocation(warehouse.to_frame(pricing_tiers), warehouse.to_frame(int_pricing_books), params)
+    return warehouse.credit_allocation(frame_from_relation(pricing_tiers), frame_from_relation(int_pricing_books), params)

@@ -9,6 +9,7 @@ def model(dbt, session):
     rate_churn = dbt.ref("rate_churn")
 
     from sme_credit.pricing import warehouse
+    from sme_credit.warehouse import frame_from_relation
 
     params = warehouse.params_from_relation(pricing_parameters)
-    return warehouse.pricing_tiers(warehouse.to_frame(int_pricing_books), params, warehouse.to_frame(rate_churn))
+    return warehouse.pricing_tiers(frame_from_relation(int_pricing_books), params, frame_from_relation(rate_churn))

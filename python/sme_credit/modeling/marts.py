@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..warehouse import frame_from_relation
 from .estimators import MODEL_NAMES
 from .pipeline import PDModelConfig, PDModelResult, fit_pd_models
 from .tables import TABLE_COLUMNS, empty_table
@@ -270,7 +271,7 @@ def warehouse_table(fits: Sequence[TaskFit], name: str) -> pd.DataFrame:
 
 def table_from_fits(fits_relation, name: str) -> pd.DataFrame:
     """A pd_* mart from the ``int_pd_model_fits`` relation (what each thin dbt model returns)."""
-    return warehouse_table(fits_from_frame(fits_relation.to_arrow_table().to_pandas()), name)
+    return warehouse_table(fits_from_frame(frame_from_relation(fits_relation)), name)
 
 
 # dbt config keys of int_pd_model_fits (set from vars in _intermediate.yml) -> fit settings.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..warehouse import frame_from_relation
 from .allocation import CREDIT_ALLOCATION_COLUMNS, allocate_credit
 from .inputs import ENTERPRISE_COLUMNS
 from .parameters import PricingParams, parameters_from_table
@@ -23,14 +24,9 @@ BOOK_KEYS = ["scenario", "question"]
 BOOK_COLUMNS = BOOK_KEYS + ENTERPRISE_COLUMNS
 
 
-def to_frame(relation) -> pd.DataFrame:
-    """pandas frame of a DuckDB relation (what dbt.ref returns), via Arrow (fast)."""
-    return relation.to_arrow_table().to_pandas()
-
-
 def params_from_relation(relation) -> PricingParams:
     """PricingParams from the seed pricing_parameters as the warehouse holds it."""
-    return parameters_from_table(to_frame(relation), source="reference.pricing_parameters")
+    return parameters_from_table(frame_from_relation(relation), source="reference.pricing_parameters")
 
 
 def _groups(frame: pd.DataFrame, keys: list[str]):

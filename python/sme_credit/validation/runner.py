@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
+from sme_credit.warehouse import frame_from_relation  # noqa: F401  (re-exported: models and gate use it)
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -67,16 +69,6 @@ def new_run() -> tuple[str, dt.datetime]:
     what BI tools read most easily)."""
     run_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     return f"{run_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", run_at
-
-
-def frame_from_relation(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
-    """A DuckDB relation as a pandas DataFrame for GX (via Arrow)."""
-    table = relation.to_arrow_table()
-    # HUGEINT sums arrive as decimal128 and would become Python Decimal objects.
-    for i, field in enumerate(table.schema):
-        if pa.types.is_decimal(field.type):
-            table = table.set_column(i, field.name, table.column(i).cast(pa.float64()))
-    return table.to_pandas()
 
 
 def empty_results() -> pd.DataFrame:
