@@ -5,7 +5,8 @@
   <table>.parquet, <table>/*.parquet, <table>.csv, <table>.csv.gz, <table>/*.csv, <table>/*.csv.gz.
   - Parquet keeps its types; CSV is read as text (all_varchar) so that a malformed value never
     aborts the read: staging parses every value and quarantines what fails.
-  - Each view keeps the contract's columns plus _source_file (path relative to raw_dir).
+  - Each view keeps the contract's columns plus _source_file (path relative to raw_dir); a column
+    with meta.sensitivity 'personal' (enterprise_name) is replaced by <column>_sha256.
   - A missing contract column stops the build with an error naming the files and the column.
   - A table without files becomes an empty view with the contract's columns, unless the source
     table is marked meta.required (enterprises, invoices), which is an error.
@@ -48,7 +49,11 @@
     {% endif %}
     {% set select_list = [] %}
     {% for col in columns %}
-      {% do select_list.append('cast(null as ' ~ (col.data_type or 'varchar') ~ ') as ' ~ adapter.quote(col.name)) %}
+      {% if col.meta.get('sensitivity') == 'personal' %}
+        {% do select_list.append('cast(null as varchar) as ' ~ adapter.quote(col.name ~ '_sha256')) %}
+      {% else %}
+        {% do select_list.append('cast(null as ' ~ (col.data_type or 'varchar') ~ ') as ' ~ adapter.quote(col.name)) %}
+      {% endif %}
     {% endfor %}
     {% do select_list.append('cast(null as varchar) as _source_file') %}
     {% do run_query('create or replace view raw.' ~ name ~ ' as select ' ~ select_list | join(', ') ~ ' where false') %}
@@ -75,7 +80,15 @@
   {% endif %}
 
   {% set select_list = [] %}
-  {% for col in columns %}{% do select_list.append(adapter.quote(col.name)) %}{% endfor %}
+  {% for col in columns %}
+    {#- a personal column (meta.sensitivity) is never readable in the warehouse: only its digest,
+        which the serving layer's publication uses to prove no value of it was published -#}
+    {% if col.meta.get('sensitivity') == 'personal' %}
+      {% do select_list.append('sha256(trim(cast(' ~ adapter.quote(col.name) ~ ' as varchar))) as ' ~ adapter.quote(col.name ~ '_sha256')) %}
+    {% else %}
+      {% do select_list.append(adapter.quote(col.name)) %}
+    {% endif %}
+  {% endfor %}
   {% do select_list.append("replace(filename, '" ~ raw_dir ~ "/', '') as _source_file") %}
   {% do run_query('create or replace view raw.' ~ name ~ ' as select ' ~ select_list | join(', ') ~ ' from ' ~ reader) %}
   {{ log("raw." ~ name ~ ": " ~ files | length ~ " " ~ fmt ~ " file(s) from " ~ raw_dir, info=True) }}

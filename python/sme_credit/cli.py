@@ -97,7 +97,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     from sme_credit.warehouse import describe_warehouse
 
     print(describe_warehouse(db_path))
-    return 0
+    from sme_credit.serving.publish import publish_after_build
+
+    return publish_after_build(db_path, progress=_progress)
 
 
 def cmd_dbt(args: argparse.Namespace) -> int:
@@ -116,6 +118,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.html:
+        from sme_credit.report.site import write_site_command
+
+        return write_site_command(args.serving, args.site_dir, progress=_progress)
     from sme_credit.report import write_cumcm_report
 
     db_path = Path(args.db)
@@ -209,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="warehouse built on the CUMCM data (default warehouse/cumcm2020c.duckdb)")
     report.add_argument("--out", default=str(project.PROJECT_DIR / "docs" / "cumcm2020c_results.md"),
                         help="markdown file to write (default docs/cumcm2020c_results.md)")
+    report.add_argument("--html", action="store_true",
+                        help="instead: write the visual risk report (static site) from the published serving file")
+    report.add_argument("--serving", default=None, help="with --html: serving file (default warehouse/serving.duckdb)")
+    report.add_argument("--site-dir", default=None, help="with --html: output folder (default reports/risk_report)")
     report.set_defaults(func=cmd_report)
     return parser
 
