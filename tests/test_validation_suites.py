@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 
 from sme_credit import project
-from sme_credit.validation import gate, runner, suites
+from sme_credit.validation import data_docs, gate, runner, suites
 from sme_credit.validation.runner import RESULT_COLUMNS, GateFailure
 
 INDUSTRIES = pd.read_csv(project.PROJECT_DIR / "seeds" / "industries.csv")["industry"].tolist()
@@ -359,14 +359,28 @@ def test_data_docs_are_built(tmp_path: Path) -> None:
     assert "source_reconciliation" in index
     assert list((docs / "validations").rglob("*.html"))
     assert (docs / ".gitignore").exists()
-    # A rebuild replaces the previous run's pages instead of accumulating them.
-    runner.run_suites([suites.source_reconciliation_suite()], frames, data_docs_dir=docs)
+    # A rebuild adds its run: the site keeps the history (the last data_docs.RUNS_KEPT runs).
+    second = runner.run_suites([suites.source_reconciliation_suite()], frames, data_docs_dir=docs)
+    pages = sorted((docs / "validations").rglob("*.html"))
+    assert len(pages) == 2
+    index = (docs / "index.html").read_text()
+    assert second["run_id"].iloc[0] in index and pages[0].parts[-3] in index
+    # every page shows each expectation's severity, and nothing loads from the network
+    page = pages[-1].read_text()
+    assert "Expectations by severity" in page and page.count("<td>critical</td>") >= 1
+    assert "Severity: critical." in (docs / "expectations" / "source_reconciliation.html").read_text()
+    assert data_docs.make_offline(docs) == []
+    assert (docs / data_docs.VENDOR / "js" / "jquery.min.js").exists()
+    data_docs.prune_history(docs, keep=1)
     assert len(list((docs / "validations").rglob("*.html"))) == 1
 
 
 def test_default_data_docs_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("SME_CREDIT_DATA_DOCS_DIR", raising=False)
-    assert runner.default_data_docs_dir() == project.PROJECT_DIR / "reports" / "data_docs"
+    monkeypatch.delenv("SME_CREDIT_DB", raising=False)
+    assert runner.default_data_docs_dir() == project.PROJECT_DIR / "reports" / "data_docs" / "sme_credit"
+    monkeypatch.setenv("SME_CREDIT_DB", str(tmp_path / "cumcm2020c.duckdb"))  # one site per warehouse
+    assert runner.default_data_docs_dir() == project.PROJECT_DIR / "reports" / "data_docs" / "cumcm2020c"
     monkeypatch.setenv("SME_CREDIT_DATA_DOCS_DIR", str(tmp_path))
     assert runner.default_data_docs_dir() == tmp_path
 

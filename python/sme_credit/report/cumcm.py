@@ -1,7 +1,8 @@
 """The CUMCM 2020 C results document (docs/cumcm2020c_results.md), written from a built warehouse.
 
 `sme-credit report` after `make build DATA=cumcm`. Every number is read from the warehouse's
-marts; nothing is typed in except what the seed papers report, for comparison.
+marts; nothing is typed in except what the seed papers report, for comparison. Every table has a
+total order (ties broken by name), so regenerating it from the same warehouse gives no diff.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def reconciliation_section(con) -> str:
                bool_and(is_reconciled) as reconciled
         from marts.source_reconciliation group by all order by source_table""")
     reasons = _query(con, "select source_table, quarantine_reason, count(*) as n_rows from marts.quarantine "
-                          "group by all order by n_rows desc")
+                          "group by all order by n_rows desc, source_table, quarantine_reason")
     return "\n\n".join([
         "## 1. Data and reconciliation",
         "Every raw row is either staged, collapsed as an exact duplicate, or quarantined with its reason "
@@ -100,7 +101,7 @@ def model_section(con) -> str:
                                "where level = 'enterprise' order by variant, feature")
     importance = _query(con, """
         select variant, rank, feature, importance from marts.pd_feature_importance
-        where level = 'enterprise' and importance_type = 'permutation' and rank <= 8 order by variant, rank""")
+        where level = 'enterprise' and importance_type = 'permutation' and rank <= 8 order by variant, rank, feature""")
     return "\n\n".join([
         "## 3. PD models",
         "Tasks (marts.pd_model_runs): the enterprises with a credit record are the training sample (label: "
@@ -132,7 +133,7 @@ def pd_section(con) -> str:
         select coalesce(credit_rating, 'unrated') as rating, pd_variant, count(*) as enterprises,
                avg(pd) as mean_pd, median(pd) as median_pd, count(*) filter (where grade <= 6) as grade_1_to_6,
                count(*) filter (where grade between 7 and 9) as grade_7_to_9, count(*) filter (where grade = 10) as grade_10
-        from marts.enterprise_pd group by all order by rating""")
+        from marts.enterprise_pd group by all order by rating, pd_variant""")
     return "\n\n".join([
         "## 4. Enterprise PDs (marts.enterprise_pd)",
         "Every enterprise is scored: the 123 rated ones by the with-rating champion, the 302 unrated by the "
@@ -152,17 +153,19 @@ def strategy_section(con) -> str:
                max(rate) as max_rate, avg(churn_rate) as mean_churn
         from marts.pricing_tiers group by all order by question, scenario desc, tier""")
     schemes = _query(con, """
-        select question, arg_max(scheme, portfolio_raroc) as best_scheme, arg_max(rate_premium, portfolio_raroc) as premium,
-               arg_max(rate_ordinary, portfolio_raroc) as ordinary, arg_max(rate_adjusted, portfolio_raroc) as adjusted,
+        select question, arg_max(scheme, (portfolio_raroc, -scheme)) as best_scheme,
+               arg_max(rate_premium, (portfolio_raroc, -scheme)) as premium,
+               arg_max(rate_ordinary, (portfolio_raroc, -scheme)) as ordinary,
+               arg_max(rate_adjusted, (portfolio_raroc, -scheme)) as adjusted,
                max(portfolio_raroc) as best_raroc, min(portfolio_raroc) as worst_raroc, count(*) as schemes
         from marts.pricing_schemes group by all order by question""")
     stress = _query(con, """
         select question, breakdown_value as industry, base_total_lent, stressed_total_lent, change_total_lent,
                base_raroc, stressed_raroc
         from marts.scenario_summary where breakdown = 'industry' and coalesce(change_total_lent, 1) <> 0
-        order by question, change_total_lent""")
+        order by question, change_total_lent, industry""")
     params = _query(con, "select parameter, value from reference.pricing_parameters where parameter in "
-                         "('total_budget_q1', 'total_budget', 'lgd_default', 'cost_of_funds', 'hurdle_rate')")
+                         "('total_budget_q1', 'total_budget', 'lgd_default', 'cost_of_funds', 'hurdle_rate') order by parameter")
     return "\n\n".join([
         "## 5. Credit strategies",
         "Question 1: the 123 enterprises with a credit record, a fixed total; question 2: the 302 without, "
