@@ -18,7 +18,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DBT_INDIRECT_SELECTION := buildable
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: build test install bench docs clean
+.PHONY: build test install bench docs clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +31,19 @@ install: $(STAMP)
 build: $(STAMP)
 ifeq ($(DATA),cumcm)
 	$(BIN)/sme-credit build --data cumcm $(CUMCM_DIR)
+	$(BIN)/sme-credit report --html --serving warehouse/cumcm2020c_serving.duckdb --site-dir reports/risk_report_cumcm2020c
 else
 	$(BIN)/sme-credit build --data demo --enterprises $(ENTERPRISES) --seed $(SEED)
+	$(BIN)/sme-credit report --html
 endif
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The risk report's browser test needs Debian's chromium (CI runs as root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium could not be installed (not root?): the browser tests will be skipped"
 
 bench: $(STAMP)
 	$(BIN)/sme-credit bench --invoices $(INVOICES)
@@ -46,3 +53,4 @@ docs: $(STAMP)
 
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal data/demo data/cumcm2020c
+	rm -rf warehouse/*serving warehouse/.*serving_versions warehouse/*serving_publication_log.jsonl

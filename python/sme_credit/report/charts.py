@@ -60,11 +60,11 @@ def money_axis(ax, axis: str = "x") -> None:
 
 def percent_axis(ax, axis: str = "y") -> None:
     target = ax.xaxis if axis == "x" else ax.yaxis
-    target.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    target.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=None))
 
 
 def bar_panels(frame: pd.DataFrame, category: str, panels: Sequence[tuple[str, str]], title: str,
-               money: bool = True, height: float | None = None) -> str:
+               money: bool = True, height: float | None = None, percent: bool = False) -> str:
     """One horizontal bar panel per (column, label), categories shared on the y axis."""
     frame = frame.reset_index(drop=True)
     rows = max(len(frame), 1)
@@ -76,6 +76,8 @@ def bar_panels(frame: pd.DataFrame, category: str, panels: Sequence[tuple[str, s
         ax.invert_yaxis() if i == 0 else None
         if money:
             money_axis(ax)
+        if percent:
+            percent_axis(ax, "x")
     fig.suptitle(title, fontsize=11, fontweight="bold")
     return to_svg(fig)
 

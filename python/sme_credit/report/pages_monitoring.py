@@ -48,7 +48,7 @@ def signal_backtest(serving: Serving) -> str:
                        "from early_warning_backtest order by signal_id = 'watchlist' desc, signal_id")
     svg = charts.bar_panels(frame, "signal_id", [("precision_12m", "precision (default within 12 months)"),
                                                  ("recall_3m", "recall (flagged ≥ 3 months ahead)")],
-                            "Back-test of the signals", money=False)
+                            "Back-test of the signals", money=False, percent=True)
     return chart(svg, "Per signal and for the watchlist rule (serving.early_warning_backtest).", "signal_backtest") + \
         table(frame, percent=["precision_12m", "recall_3m"])
 
@@ -60,7 +60,8 @@ def high_risk_now(serving: Serving) -> str:
     if frame.empty:
         return note("No enterprise is graded CCC or worse.")
     svg = charts.grouped_bars(frame, "industry", "grade_label", "enterprises",
-                              "Enterprises graded CCC or worse, by industry", ylabel="enterprises", stacked=True)
+                              "Enterprises graded CCC or worse, by industry", ylabel="enterprises", stacked=True,
+                              horizontal=True)
     return chart(svg, "Decision PD ≥ 8% today (grades 8–10 of serving.master_scale; serving.enterprise_pd).",
                  "high_risk_now")
 
