@@ -3,8 +3,7 @@ the personal-data checks and the keyed pseudonymisation (sme_credit.serving)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import struct
 from pathlib import Path
 
 import duckdb
@@ -134,12 +133,17 @@ def test_classification_problems_name_the_column() -> None:
     assert "serving.enterprise_pd.x: no meta.sensitivity" in problems and "'secret' is not one of" in problems
 
 
-def test_a_duckdb_1x_client_can_read_the_file_format(warehouse: Path) -> None:
+def _storage_version(path: Path) -> int:
+    """The storage version number in a DuckDB file's main header ("DUCK" then a little-endian u64)."""
+    header = path.read_bytes()[:20]
+    assert header[8:12] == b"DUCK"
+    return struct.unpack("<Q", header[12:20])[0]
+
+
+def test_the_file_is_in_the_format_duckdb_1_2_reads(warehouse: Path, tmp_path: Path) -> None:
     publish.publish(warehouse, manifest=_manifest(), key=None)
-    paths = publish.serving_paths(warehouse)
-    header = paths.db.read_bytes()[:4096]
-    with duckdb.connect() as con:  # the storage version DuckDB 1.2+ reads, recorded in the file
-        version = con.execute(f"attach '{paths.db}' as f (read_only); "
-                              "select tags['storage_version'] from duckdb_databases() where database_name = 'f'"
-                              ).fetchone()
-    assert b"DUCK" in header and version is not None
+    with duckdb.connect() as con:  # reference files: the 1.2 format, and this DuckDB's default
+        con.execute(f"attach '{tmp_path / 'v12.duckdb'}' as v12 (storage_version 'v1.2.0'); create table v12.t (x int)")
+        con.execute(f"attach '{tmp_path / 'default.duckdb'}' as d; create table d.t (x int); detach v12; detach d")
+    version = _storage_version(publish.serving_paths(warehouse).db)
+    assert version == _storage_version(tmp_path / "v12.duckdb") != _storage_version(tmp_path / "default.duckdb")

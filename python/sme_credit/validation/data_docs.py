@@ -27,6 +27,7 @@ VENDOR = "static/vendor"
 RESULTS_DIR = ".validation_results"
 RUNS_KEPT = 20
 _SEVERITY_MARK = "<!-- sme_credit: severity table -->"
+_NOTE_SEVERITY = re.compile(r"^Severity: [a-z]+\. ")
 _CONTENT_START = '<div class="container-fluid pt-4 pb-4 pl-5 pr-5">'
 
 # CDN address (as GX 1.24 writes it) → vendored file.
@@ -91,7 +92,7 @@ def severity_table(result: dict) -> str:
         badge = "success" if item.get("success") else ("danger" if severity == "critical" else "warning")
         rows.append(f"<tr><td><span class='badge badge-{badge}'>{outcome}</span></td><td>{html.escape(severity)}</td>"
                     f"<td>{html.escape(str(column))}</td><td>{html.escape(str(config.get('type', '')))}</td>"
-                    f"<td>{html.escape(str(config.get('notes') or ''))}</td></tr>")
+                    f"<td>{html.escape(_NOTE_SEVERITY.sub('', str(config.get('notes') or '')))}</td></tr>")
     return (f"{_SEVERITY_MARK}<div class='mb-4'><h4>Expectations by severity</h4><p>critical: a failure stops the PD "
             "models; warning: recorded only.</p><table class='table table-sm table-bordered'><thead><tr><th>result</th>"
             "<th>severity</th><th>column</th><th>expectation</th><th>note</th></tr></thead><tbody>"
