@@ -37,9 +37,10 @@ latest_statement as (
     from grid
     inner join statements
         on statements.enterprise_id = grid.enterprise_id
-        -- a fiscal year counts once it has ended before the as-of date
-        and statements.fiscal_year < extract(year from grid.as_of_date)
-        and statements.fiscal_year >= extract(year from grid.as_of_date) - 1 - {{ var('statement_max_age_years') }}
+        -- a fiscal year counts once its statement is filed: var('statement_availability_lag_months') after its year end
+        and statements.fiscal_year < extract(year from grid.as_of_date - interval {{ var('statement_availability_lag_months') }} month)
+        and statements.fiscal_year >= extract(year from grid.as_of_date - interval {{ var('statement_availability_lag_months') }} month)
+            - 1 - {{ var('statement_max_age_years') }}
     qualify row_number() over (partition by grid.enterprise_id, grid.as_of_date order by statements.fiscal_year desc) = 1
 )
 

@@ -108,13 +108,19 @@ running as (
         stddev_pop(sales_net_amount) over last_12 as std_monthly_sales_12m,
         regr_slope(sales_net_amount, month_index) over last_12 as sales_slope_12m,
         sum(sales_net_amount) over last_3 as sales_last_3m,
+        sum(purchase_net_amount) over last_3 as purchases_last_3m,
+        sales_net_amount as sales_last_1m,
+        count(*) over prev_3 as months_in_prev_3,
+        sum(sales_net_amount) over prev_3 as sales_prev_3m,
         count(*) over prior_12 as months_in_prior_12,
-        sum(sales_net_amount) over prior_12 as sales_prior_12m
+        sum(sales_net_amount) over prior_12 as sales_prior_12m,
+        sum(purchase_net_amount) over prior_12 as purchases_prior_12m
     from filled
     window
         span as (partition by enterprise_id order by month rows between unbounded preceding and current row),
         last_12 as (partition by enterprise_id order by month rows between 11 preceding and current row),
         last_3 as (partition by enterprise_id order by month rows between 2 preceding and current row),
+        prev_3 as (partition by enterprise_id order by month rows between 5 preceding and 3 preceding),
         prior_12 as (partition by enterprise_id order by month rows between 14 preceding and 3 preceding)
 )
 
@@ -148,6 +154,13 @@ select
          then std_monthly_sales_12m / avg_monthly_sales_12m end as sales_volatility_12m,
     case when months_in_prior_12 = 12
          then {{ safe_divide('sales_last_3m / 3', 'sales_prior_12m / 12') }} end as sales_slowdown_ratio,
+    -- recent change: the first months of a deterioration show here before any 12-month figure moves
+    case when months_in_prev_3 = 3
+         then {{ safe_divide('sales_last_3m', 'sales_prev_3m') }} end as sales_change_3m,
+    case when months_in_last_12 >= 6 and avg_monthly_sales_12m > 0
+         then sales_last_1m / avg_monthly_sales_12m end as sales_last_month_ratio,
+    case when months_in_prior_12 = 12
+         then {{ safe_divide('purchases_last_3m / 3', 'purchases_prior_12m / 12') }} end as purchase_slowdown_ratio,
 
     {{ safe_divide('sales_voided + purchase_voided', 'sales_invoices + purchase_invoices') }} as void_ratio_count,
     {{ safe_divide('sales_voided_abs_amount', 'sales_abs_amount') }} as void_ratio_amount,

@@ -1,6 +1,6 @@
 -- Per source table, the duplicates counted per file in source_reconciliation equal the copies that
 -- the staging models collapsed (sum of source_row_count - 1): no row lost or counted twice.
-{% set sources = ['enterprises', 'loans', 'loan_performance', 'financial_statements', 'invoices'] %}
+{% set sources = ['enterprises', 'loans', 'loan_performance', 'financial_statements', 'invoices', 'default_events'] %}
 with collapsed as (
     {% for name in sources %}
     select '{{ name }}' as source_table, coalesce(sum(source_row_count - 1), 0) as collapsed_copies

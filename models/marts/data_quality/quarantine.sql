@@ -1,5 +1,5 @@
 -- Every raw row that could not be used, with its source, file, raw values and the reason.
-{% set sources = ['enterprises', 'loans', 'loan_performance', 'financial_statements', 'invoices'] %}
+{% set sources = ['enterprises', 'loans', 'loan_performance', 'financial_statements', 'invoices', 'default_events'] %}
 {% for name in sources %}
 select
     '{{ name }}' as source_table,

@@ -1,7 +1,7 @@
 -- Per raw file: raw rows = staged rows + collapsed exact duplicates + quarantined rows.
 -- tests/dbt/assert_duplicates_match_staged_copies.sql checks the duplicates against the staged
 -- copy counts per table, independently of this per-file attribution.
-{% set sources = ['enterprises', 'loans', 'loan_performance', 'financial_statements', 'invoices'] %}
+{% set sources = ['enterprises', 'loans', 'loan_performance', 'financial_statements', 'invoices', 'default_events'] %}
 with
 {% for name in sources %}
 raw_{{ name }} as (

@@ -1,7 +1,10 @@
--- One row per enterprise: the PD the bank decides on (the pricing models read it).
--- Rated enterprises take the champion of enterprise/with_rating (the bank's rating carries
--- repayment experience); the others the champion of enterprise/without_rating. NULL PD =
--- no model could score the enterprise (its task was skipped); pricing declines it.
+-- One row per enterprise: the PD the bank decides on at the final as-of date, a 12-month
+-- point-in-time PD (var('pd_horizon_months')) that the pricing models read. It is the latest
+-- row of enterprise_pd_history from the champion of enterprise/point_in_time; where the data
+-- date no default (the CUMCM files) that task is skipped and the snapshot champions stand in:
+-- snapshot_with_rating for rated enterprises, snapshot_without_rating for the others. An
+-- enterprise already in default has PD 1 (pd_source in_default). NULL PD = no model could
+-- score the enterprise (its task was skipped); pricing declines it.
 with enterprises as (
     select
         enterprise_id,
@@ -12,44 +15,70 @@ with enterprises as (
         credit_rating,
         has_credit_record,
         has_defaulted,
+        is_in_default,
         annual_sales
     from {{ ref('validated_enterprise_indicators') }}
     where is_latest
 ),
 
-champion_scores as (
-    select * from {{ ref('pd_scores') }}
-    where level = 'enterprise' and is_champion
+champions as (
+    select * from {{ ref('enterprise_pd_history') }}
+    where is_champion
+),
+
+point_in_time as (
+    select * from champions where variant = 'point_in_time'
 ),
 
 with_rating as (
-    select * from champion_scores where variant = 'with_rating'
+    select * from champions where variant = 'snapshot_with_rating'
 ),
 
 without_rating as (
-    select * from champion_scores where variant = 'without_rating'
+    select * from champions where variant = 'snapshot_without_rating'
+),
+
+chosen as (
+    select
+        enterprises.*,
+        coalesce(point_in_time.pd, with_rating.pd, without_rating.pd) as model_pd,
+        coalesce(point_in_time.score, with_rating.score, without_rating.score) as model_score,
+        coalesce(point_in_time.grade, with_rating.grade, without_rating.grade) as model_grade,
+        case
+            when point_in_time.pd is not null then 'point_in_time'
+            when with_rating.pd is not null then 'snapshot_with_rating'
+            when without_rating.pd is not null then 'snapshot_without_rating'
+        end as model_variant,
+        coalesce(point_in_time.model, with_rating.model, without_rating.model) as model_name,
+        with_rating.pd as pd_with_rating,
+        without_rating.pd as pd_without_rating
+    from enterprises
+    left join point_in_time
+        on point_in_time.enterprise_id = enterprises.enterprise_id and point_in_time.as_of_date = enterprises.as_of_date
+    left join with_rating
+        on with_rating.enterprise_id = enterprises.enterprise_id and with_rating.as_of_date = enterprises.as_of_date
+    left join without_rating
+        on without_rating.enterprise_id = enterprises.enterprise_id and without_rating.as_of_date = enterprises.as_of_date
 )
 
 select
-    enterprises.enterprise_id,
-    enterprises.as_of_date,
-    coalesce(with_rating.pd, without_rating.pd) as pd,
-    coalesce(with_rating.score, without_rating.score) as score,
-    coalesce(with_rating.grade, without_rating.grade) as grade,
-    case
-        when with_rating.pd is not null then 'with_rating'
-        when without_rating.pd is not null then 'without_rating'
-    end as pd_variant,
-    coalesce(with_rating.model, without_rating.model) as pd_model,
-    with_rating.pd as pd_with_rating,
-    without_rating.pd as pd_without_rating,
-    enterprises.industry,
-    enterprises.size_class,
-    enterprises.region,
-    enterprises.credit_rating,
-    enterprises.has_credit_record,
-    enterprises.has_defaulted,
-    enterprises.annual_sales
-from enterprises
-left join with_rating on enterprises.enterprise_id = with_rating.entity_id
-left join without_rating on enterprises.enterprise_id = without_rating.entity_id
+    enterprise_id,
+    as_of_date,
+    case when is_in_default then 1.0 else model_pd end as pd,
+    case when is_in_default then null else model_score end as score,
+    case when is_in_default then 10 else model_grade end as grade,
+    case when is_in_default then 'in_default' when model_pd is not null then 'model' end as pd_source,
+    model_variant as pd_variant,
+    model_name as pd_model,
+    {{ var('pd_horizon_months') }} as pd_horizon_months,
+    pd_with_rating,
+    pd_without_rating,
+    is_in_default,
+    industry,
+    size_class,
+    region,
+    credit_rating,
+    has_credit_record,
+    has_defaulted,
+    annual_sales
+from chosen

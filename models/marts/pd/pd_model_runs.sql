@@ -9,5 +9,7 @@ select
     training_rows,
     training_defaults,
     scored_rows,
+    oot_split,
+    oot_train_end,
     notes
 from {{ ref('int_pd_model_fits') }}

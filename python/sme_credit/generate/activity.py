@@ -72,7 +72,9 @@ def monthly_intensity(ent: Enterprises, cal: Calendar, cfg: GeneratorConfig, sl:
     trend = np.exp(p["growth"][sl, None] * cal.month_time[None, :])
     active = np.clip((first[None, 1:] - ent.activity_start[sl, None]) / np.diff(first)[None, :], 0.0, 1.0)
     progress, after = default_progress(ent, sl, mid)
-    decline = np.where(after, p["post_default_level"][sl, None], im.predefault_floor ** progress)
+    # distress opens with a step (a lost customer, a cut credit line), then sales fade to the floor
+    onset = np.where(progress > 0, 1.0 - im.predefault_step, 1.0)
+    decline = np.where(after, p["post_default_level"][sl, None], onset * im.predefault_floor ** progress)
     sales = np.exp(p["log_count"][sl, None]) * season * epidemic * trend * active * decline
     margin = p["margin"][sl, None]
     squeeze = (1.0 - (margin - im.predefault_margin_drop * progress)) / (1.0 - margin)

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .activity import block_counts, plan_invoices, units
-from .calendar import build_calendar
+from .calendar import build_calendar, to_days
 from .config import GeneratorConfig
+from .defaults import default_events, enterprise_months, obligor_default_day
 from .enterprises import Enterprises, build_enterprises, enterprise_ids, enterprises_oracle, enterprises_table
 from .financials import build_statements
 from .invoices import generate_unit
@@ -62,16 +64,24 @@ def generate(out_dir: str | Path, n_enterprises: int = 1000, seed: int = 42, n_i
 
     say(f"enterprises: drawing {n_enterprises:,} (seed {seed})")
     ent = build_enterprises(n_enterprises, seed, cfg)
-    paths: dict[str, Any] = {
-        "enterprises": write_table(enterprises_table(ent), out / "enterprises.parquet"),
-        "oracle_enterprises": write_table(enterprises_oracle(ent), out / "oracle" / "enterprises.parquet"),
-    }
+    paths: dict[str, Any] = {}
     rows = {"enterprises": ent.n}
 
     loan_target = n_loans if n_loans is not None else int(round(cfg.loans_per_credit_enterprise * ent.has_record.sum()))
     say(f"loans: ~{loan_target:,} with monthly performance")
-    loan_rows, loan_cal = _write_loans(ent, cfg, seed, loan_target, out, paths)
+    loan_rows, loan_cal, loan_truth = _write_loans(ent, cfg, seed, loan_target, out, paths)
     rows.update(loan_rows)
+
+    say("obligor defaults and the enterprise-month oracle")
+    d_day, through_loan = obligor_default_day(ent, loan_truth)
+    events = default_events(ent, cfg, seed, d_day, through_loan)
+    end_day = to_days(cfg.end_date)
+    paths["enterprises"] = write_table(enterprises_table(ent, d_day <= end_day), out / "enterprises.parquet")
+    paths["oracle_enterprises"] = write_table(enterprises_oracle(ent, d_day, end_day), out / "oracle" / "enterprises.parquet")
+    paths["default_events"] = write_table(events, out / "default_events.parquet")
+    paths["oracle_enterprise_months"] = write_table(enterprise_months(ent, cfg, loan_truth, d_day),
+                                                    out / "oracle" / "enterprise_months.parquet")
+    rows["default_events"] = events.num_rows
 
     target = n_invoices if n_invoices is not None else n_enterprises * cfg.invoices_per_enterprise
     t_inv = time.perf_counter()
@@ -111,7 +121,7 @@ def generate(out_dir: str | Path, n_enterprises: int = 1000, seed: int = 42, n_i
 
 
 def _write_loans(ent: Enterprises, cfg: GeneratorConfig, seed: int, target: int, out: Path,
-                 paths: dict) -> tuple[dict[str, int], dict]:
+                 paths: dict) -> tuple[dict[str, int], dict, pa.Table]:
     """Two passes over loan blocks: calibrate the intercept on all loans, then draw outcomes."""
     rate_scale = loan_rate_scale(ent, cfg, target)
     n_blocks = -(-ent.n // cfg.loan_block)
@@ -122,6 +132,7 @@ def _write_loans(ent: Enterprises, cfg: GeneratorConfig, seed: int, target: int,
     writers: dict[str, pq.ParquetWriter] = {}
     counts = {"loans": 0, "loan_performance": 0}
     number = 1
+    truth: list[pa.Table] = []
     for b in range(n_blocks):
         f = draw_factors(ent, cfg, seed, b, rate_scale)
         lb = loan_outcomes(ent, cfg, seed, b, f, alpha, number)
@@ -131,12 +142,14 @@ def _write_loans(ent: Enterprises, cfg: GeneratorConfig, seed: int, target: int,
                 writers[name] = pq.ParquetWriter(files[name], table.schema, compression=COMPRESSION)
             if table.num_rows:
                 writers[name].write_table(table)
+        truth.append(lb.oracle)
         counts["loans"] += lb.loans.num_rows
         counts["loan_performance"] += lb.performance.num_rows
     for w in writers.values():  # a writer exists for every file: n_blocks >= 1
         w.close()
     paths.update({name: path for name, path in files.items()})
-    return counts, {"idiosyncratic_intercept": float(alpha), "application_rate_scale": float(rate_scale)}
+    cal = {"idiosyncratic_intercept": float(alpha), "application_rate_scale": float(rate_scale)}
+    return counts, cal, pa.concat_tables(truth)
 
 
 def _latent_model(cfg: GeneratorConfig, ent: Enterprises, scale: float, target: int, loan_target: int, loan_cal: dict, seed: int) -> dict:
@@ -158,6 +171,8 @@ def _latent_model(cfg: GeneratorConfig, ent: Enterprises, scale: float, target: 
             "enterprise": "logit(true_pd) = enterprise_intercept + beta_strength*strength + beta_management*management"
                           " + industry_risk + industry_shock + region_risk + beta_young*young + beta_noise*noise",
             "default_time": "T = horizon_start + Exp(1)/h, h = -ln(1-true_pd)/horizon_years; defaulted = T <= end_date",
+            "obligor_default": "D = min(T, first month a loan reaches 90 DPD by its own default); has_defaulted = D <= end_date"
+                               " (credit record); true_pd_12m: see generate/defaults.py",
             "rating": "score = z(lp - (1-rating_noise_share)*beta_noise*noise) + N(0,rating_noise_sd)"
                       " + rating_default_push*defaulted, cut at rating_shares",
             "loan": "true_pd = 1 - (1-p_cross)*(1-q); q = logistic(idiosyncratic_intercept + rating_beta[r]"

@@ -217,8 +217,8 @@ def enterprise_ids(index: np.ndarray) -> pa.Array:
     return digit_strings("E", np.asarray(index) + 1, 1)
 
 
-def enterprises_table(ent: Enterprises) -> pa.Table:
-    """The raw `enterprises` table of the data contract."""
+def enterprises_table(ent: Enterprises, obligor_defaulted: np.ndarray) -> pa.Table:
+    """The raw `enterprises` table of the data contract (has_defaulted: obligor default by the end date)."""
     rating = np.where(ent.rating >= 0, ent.rating, 0)
     no_record = pa.array(~ent.has_record)
     ratings = take_strings(["A", "B", "C", "D"], rating)
@@ -230,13 +230,17 @@ def enterprises_table(ent: Enterprises) -> pa.Table:
         "size_class": take_strings(list(SIZE_CLASSES), ent.size),
         "founded_on": pa.array(ent.founded.astype("datetime64[D]")),
         "credit_rating": pc.if_else(no_record, pa.scalar(None, pa.string()), ratings),
-        "has_defaulted": pa.array(ent.defaulted, mask=~ent.has_record),
+        "has_defaulted": pa.array(obligor_defaulted, mask=~ent.has_record),
     })
 
 
-def enterprises_oracle(ent: Enterprises) -> pa.Table:
-    """Oracle view: the latent components and true outcome of every enterprise."""
+def enterprises_oracle(ent: Enterprises, obligor_default_day: np.ndarray, end_day: int) -> pa.Table:
+    """Oracle view: the latent components and true outcome of every enterprise.
+
+    defaulted/default_date: distress T in the horizon; obligor_default_date: D = min(T, a loan's own 90 DPD).
+    """
     in_horizon = ent.defaulted
+    obligor = obligor_default_day <= end_day
     return pa.table({
         "enterprise_id": enterprise_ids(np.arange(ent.n)),
         "has_credit_record": pa.array(ent.has_record),
@@ -252,6 +256,8 @@ def enterprises_oracle(ent: Enterprises) -> pa.Table:
         "visible_risk_z": pa.array(ent.risk_z),
         "defaulted": pa.array(in_horizon),
         "default_date": pa.array(ent.default_day.astype("datetime64[D]"), mask=~in_horizon),
+        "obligor_defaulted": pa.array(obligor),
+        "obligor_default_date": pa.array(np.where(obligor, obligor_default_day, 0).astype(np.int64).astype("datetime64[D]"), mask=~obligor),
         "hazard_per_year": pa.array(ent.hazard),
         "horizon_start": pa.array(ent.horizon_start.astype("datetime64[D]")),
         "activity_start": pa.array(ent.activity_start.astype("datetime64[D]")),

@@ -209,7 +209,14 @@ def loan_outcomes(ent: Enterprises, cfg: GeneratorConfig, seed: int, block: int,
     first_dpd = 1 + np.floor(rng.random(n) * 30).astype(np.int64)
     off = k - k0[loan]
     in_episode = episode[loan] & (off >= 0) & (off < length[loan])
-    dpd = np.where(in_episode, first_dpd[loan] + 30 * off, dpd).astype(np.int32)
+    dpd = np.where(in_episode, first_dpd[loan] + 30 * off, dpd)
+    # Payment stress while the enterprise deteriorates (its lead window before T): short delays.
+    e_row = f.ent[loan]
+    lead_start = ent.default_time[e_row] - ent.params["lead_days"][e_row]
+    stressed = (ent.defaulted[e_row] & (month_end >= lead_start) & (month_end < np.floor(ent.default_time[e_row]))
+                & (dpd == 0) & (k <= f.term[loan])
+                & (rng.random(loan.size) < lm.predefault_stress_share))
+    dpd = np.where(stressed, 1 + np.floor(rng.random(loan.size) * 29), dpd).astype(np.int32)
 
     ids = digit_strings("L", first_loan_number + np.arange(n), 7)
     ent_ids = enterprise_ids(f.ent)
@@ -230,6 +237,11 @@ def loan_outcomes(ent: Enterprises, cfg: GeneratorConfig, seed: int, block: int,
         "cross_default": pa.array(cross), "idiosyncratic_default": pa.array(own),
         "delinquency_start": pa.array(np.where(delinquent, start, 0).astype(np.int64).astype("datetime64[D]"), mask=~delinquent),
         "window_complete": pa.array(complete),
+        # What the enterprise-month oracle (defaults.py) needs: the idiosyncratic default's timing law.
+        "application_date": days(f.application),
+        "idiosyncratic_window_start": days(f.disbursement + 30),
+        "idiosyncratic_window_end": days(np.maximum(window_end, f.disbursement + 31)),
+        "idiosyncratic_start": pa.array(own_start.astype("datetime64[D]"), mask=~own),
     })
     return LoanBlock(loans, performance, oracle)
 

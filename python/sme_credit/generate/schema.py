@@ -42,7 +42,11 @@ INVOICES = pa.schema([
     ("tax", pa.float64()), ("total", pa.float64()), ("status", pa.string()),
 ])
 
+DEFAULT_EVENTS = pa.schema([
+    ("enterprise_id", pa.string()), ("default_date", pa.date32()), ("default_type", pa.string()), ("source", pa.string()),
+])
+
 RAW_TABLES = {
     "enterprises": ENTERPRISES, "loans": LOANS, "loan_performance": LOAN_PERFORMANCE,
-    "financial_statements": FINANCIAL_STATEMENTS, "invoices": INVOICES,
+    "financial_statements": FINANCIAL_STATEMENTS, "invoices": INVOICES, "default_events": DEFAULT_EVENTS,
 }

@@ -15,7 +15,8 @@ Every step also works on its own (plain functions / scikit-learn estimators).
 from .calibration import OOBCalibratedClassifier, with_calibration
 from .estimators import MODEL_NAMES, make_estimator, tune_hyperparameters
 from .logistic import LogisticPD, fit_logit
-from .pipeline import CHAMPION_RULE, PDModelConfig, PDModelResult, fit_pd_models, frame_fingerprint, select_champion
+from .pipeline import PDModelConfig, PDModelResult, fit_pd_models, frame_fingerprint, select_champion
+from .reporting import CHAMPION_RULE
 from .scorecard import DEFAULT_SCALE, ScoreScale, assign_grade, master_scale
 from .screening import FeatureScreener, ScreeningConfig
 from .tables import TABLE_COLUMNS, TABLE_SCHEMAS

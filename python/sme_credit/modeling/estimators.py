@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import GaussianNB
 from sklearn.svm import SVC
+
+from .folds import inner_cv
 
 from .logistic import LogisticPD
 
@@ -94,8 +96,9 @@ def tune_hyperparameters(
     cv_folds: int = 3,
     n_jobs: int = 1,
     specs: Mapping[str, ModelSpec] = DEFAULT_SPECS,
+    groups=None,
 ) -> tuple[dict, pd.DataFrame]:
-    """Pick the grid point with the best stratified-CV AUC.
+    """Pick the grid point with the best stratified-CV AUC (folds grouped by ``groups`` if given).
 
     Returns ``(best_params, results)`` where ``results`` has one row per grid
     point (``params`` as a dict, ``mean_auc``, ``std_auc``, ``rank``). Families
@@ -109,11 +112,11 @@ def tune_hyperparameters(
         make_estimator(name, random_state=random_state, specs=specs),
         grid,
         scoring="roc_auc",
-        cv=StratifiedKFold(cv_folds, shuffle=True, random_state=random_state),
+        cv=inner_cv(cv_folds, random_state, groups),
         n_jobs=n_jobs,
         refit=False,
     )
-    search.fit(X, np.asarray(y).ravel().astype(int))
+    search.fit(X, np.asarray(y).ravel().astype(int), groups=None if groups is None else np.asarray(groups))
     res = search.cv_results_
     results = pd.DataFrame(
         {"params": res["params"], "mean_auc": res["mean_test_score"], "std_auc": res["std_test_score"],

@@ -18,24 +18,20 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import sklearn
-import statsmodels
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from .. import __version__ as SME_CREDIT_VERSION
-from .calibration import base_estimator, calibration_variants, choose_calibration, with_calibration
+from .calibration import calibration_variants, choose_calibration, with_calibration
 from .estimators import DEFAULT_SPECS, MODEL_NAMES, ModelSpec, make_estimator, tune_hyperparameters
+from .folds import cv_splits
 from .evaluation import (
     DEFAULT_CUTOFFS,
     brier,
@@ -44,7 +40,7 @@ from .evaluation import (
     goodness_of_fit,
     summarise_repeats,
 )
-from .importance import feature_groups, grouped_permutation_importance, impurity_by_feature
+from .importance import feature_groups, grouped_permutation_importance
 from .preprocess import (
     FeatureTypes,
     build_preprocessor,
@@ -55,14 +51,9 @@ from .preprocess import (
 )
 from .scorecard import DEFAULT_SCALE, ScoreScale, assign_grade
 from .screening import FeatureScreener, ScreeningConfig
+from .reporting import AUC_TIE, BRIER_TIE, importance_table, registry_table, screening_table
 from .tables import GOODNESS_OF_FIT_STATISTICS, TABLE_COLUMNS, conform, empty_table
 
-AUC_TIE = 0.005
-BRIER_TIE = 0.001
-CHAMPION_RULE = (
-    f"highest mean CV AUC; models within {AUC_TIE} AUC of the best are tied and the lowest mean CV "
-    f"Brier wins; Brier within {BRIER_TIE} -> simplest model (logistic < naive_bayes < random_forest < svm)"
-)
 
 
 @dataclass(frozen=True)
@@ -244,23 +235,6 @@ def select_champion(summary: pd.DataFrame, specs: Mapping[str, ModelSpec] = DEFA
     return str(tied.sort_values(["complexity", "model"], kind="stable")["model"].iloc[0])
 
 
-def _json(obj: Any) -> str:
-    def default(o):
-        if isinstance(o, (np.integer,)):
-            return int(o)
-        if isinstance(o, (np.floating,)):
-            return float(o)
-        return str(o)
-
-    return json.dumps(obj, sort_keys=True, default=default)
-
-
-def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.sort_values(["importance", "feature"], ascending=[False, True], kind="stable")
-    frame["rank"] = frame["importance"].rank(ascending=False, method="min").astype("int64")
-    return frame
-
-
 # --------------------------------------------------------------------------- result
 
 
@@ -283,9 +257,18 @@ class PDModelResult:
     calibration: pd.DataFrame
     registry: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    # the models refitted for the out-of-time test (trained before oot_train_end only)
+    out_of_time_models: dict[str, Pipeline] = field(default_factory=dict)
+    oot_split: Any = None
+    oot_train_end: Any = None
 
-    def predict_pd(self, features: pd.DataFrame, model: str | None = None) -> np.ndarray:
-        """PD of one model (default: the champion) for raw ``features``."""
+    def predict_pd(self, features: pd.DataFrame, model: str | None = None, *, out_of_time: bool = False
+                   ) -> np.ndarray:
+        """PD of one model (default: the champion) for raw ``features``.
+
+        out_of_time: use the model refitted on the rows before ``oot_train_end`` (for honest
+        back-tests of the later rows); KeyError when the out-of-time test did not run.
+        """
         available = {str(c) for c in features.columns}
         missing = [c for c in self.feature_columns if c not in available]
         if missing:
@@ -293,8 +276,9 @@ class PDModelResult:
         frame = features.copy()
         frame.columns = [str(c) for c in frame.columns]
         X = clean_features(frame, self.feature_columns)
+        pipes = self.out_of_time_models if out_of_time else self.models
         with _quiet():
-            p = self.models[model or self.champion].predict_proba(X)[:, 1]
+            p = pipes[model or self.champion].predict_proba(X)[:, 1]
         return np.clip(p, 0.0, 1.0)
 
     def score(self, features: pd.DataFrame, entity_ids=None) -> pd.DataFrame:
@@ -333,6 +317,8 @@ def fit_pd_models(
     cv_folds: int = 5,
     random_state: int = 42,
     oot_split: Any = None,
+    oot_train_end: Any = None,
+    groups=None,
     config: PDModelConfig | None = None,
 ) -> PDModelResult:
     """Screen features, fit the PD models, validate them honestly and score the sample.
@@ -347,6 +333,11 @@ def fit_pd_models(
     time : optional period per row (year, date, ...) for the out-of-time test.
     oot_split : first period of the out-of-time window (``time >= oot_split``);
         default: the latest period.
+    oot_train_end : the out-of-time models train on ``time < oot_train_end`` (default
+        ``oot_split``); earlier than the split when training labels look ahead (a 12-month
+        label at as-of t is known only at t + 12 months).
+    groups : optional group per row (the enterprise of a panel row): CV and tuning folds keep
+        each group whole.
     models : any of ``"logistic", "random_forest", "naive_bayes", "svm"``.
     """
     cfg = config or PDModelConfig()
@@ -355,6 +346,12 @@ def fit_pd_models(
     if not models or unknown:
         raise ValueError(f"models must be a non-empty subset of {tuple(cfg.specs)}; unknown: {unknown}")
     X_raw, y, ids, t, notes = _validate(features, label, entity_ids, time)
+    g = None
+    if groups is not None:
+        if len(groups) != len(features):
+            raise ValueError(f"groups has {len(groups)} rows, features has {len(features)}")
+        known = pd.to_numeric(pd.Series(label).reset_index(drop=True), errors="coerce").notna().to_numpy()
+        g = pd.Series(groups).reset_index(drop=True)[known].to_numpy()
     n_minority = int(min(y.sum(), len(y) - y.sum()))
     if n_minority < max(10, cv_folds):
         raise ValueError(f"need at least {max(10, cv_folds)} defaults and non-defaults, got {n_minority}")
@@ -374,9 +371,9 @@ def fit_pd_models(
     plan = _Plan(types, cfg, models, {}, random_state)
     with _quiet():
         full = _fit_stage(plan, X, y, screen=True, full_report=True)
-        tuning = {name: _tune(plan, name, full, y) for name in models}
+        tuning = {name: _tune(plan, name, full, y, g) for name in models}
 
-    outputs, oof = _cross_validate(plan, X, y, cv_repeats, cv_folds)
+    outputs, oof = _cross_validate(plan, X, y, cv_repeats, cv_folds, g)
     chosen, cv_brier, metric_frames, calibration_frames, summary = _summarise_cv(plan, y, oof, cutoffs)
     champion = select_champion(summary, cfg.specs)
 
@@ -385,8 +382,9 @@ def fit_pd_models(
         p_in = pipe.predict_proba(X)[:, 1]
         metric_frames.append(evaluate_predictions(y, p_in, cutoffs).assign(model=name, evaluation="in_sample",
                                                                            std=np.nan))
+    oot_models: dict[str, Pipeline] = {}
     if t is not None:
-        oot_frames, oot_note = _out_of_time(plan, X, y, t, oot_split, chosen)
+        oot_frames, oot_note, oot_models, oot_split = _out_of_time(plan, X, y, t, oot_split, oot_train_end, chosen)
         metric_frames += oot_frames
         notes.append(oot_note)
 
@@ -403,34 +401,36 @@ def fit_pd_models(
         "metrics": metrics,
         "coefficients": coefficients,
         "goodness_of_fit": gof,
-        "feature_importance": _importance_table(fitted, full, types, outputs, list(X.columns), cfg),
-        "screening": _screening_table(full, degenerate, outputs),
+        "feature_importance": importance_table(fitted, full, types, outputs, list(X.columns), cfg),
+        "screening": screening_table(full, degenerate, outputs),
         "calibration": pd.concat(calibration_frames, ignore_index=True),
-        "registry": _registry(fitted, full, plan, chosen, cv_brier, tuning, champion, fingerprint, len(y),
+        "registry": registry_table(fitted, full, plan, chosen, cv_brier, tuning, champion, fingerprint, len(y),
                               cv_repeats, cv_folds, meta),
     }
     tables = {name: conform(frame.assign(**meta), name) for name, frame in tables.items()}
     result = PDModelResult(level=level, variant=variant, champion=champion, models=fitted,
                            feature_columns=list(X.columns), scale=cfg.scale, scores=empty_table("scores"),
-                           notes=notes, **tables)
+                           notes=notes, out_of_time_models=oot_models,
+                           oot_split=oot_split if oot_models else None,
+                           oot_train_end=(oot_split if oot_train_end is None else oot_train_end) if oot_models else None,
+                           **tables)
     result.scores = result.score(X, ids)
     return result
 
 
-def _tune(plan: _Plan, name: str, full: _FeatureStage, y: np.ndarray) -> pd.DataFrame:
+def _tune(plan: _Plan, name: str, full: _FeatureStage, y: np.ndarray, groups=None) -> pd.DataFrame:
     """Grid-search ``name`` on the full-sample design; stores the best parameters in the plan."""
     cfg = plan.config
     plan.params[name], results = tune_hyperparameters(
         name, full.inputs(cfg.specs[name]), y, random_state=plan.random_state, cv_folds=cfg.tuning_folds,
-        n_jobs=cfg.n_jobs, specs=cfg.specs)
+        n_jobs=cfg.n_jobs, specs=cfg.specs, groups=groups)
     return results
 
 
-def _cross_validate(plan: _Plan, X: pd.DataFrame, y: np.ndarray, cv_repeats: int, cv_folds: int
+def _cross_validate(plan: _Plan, X: pd.DataFrame, y: np.ndarray, cv_repeats: int, cv_folds: int, groups=None
                     ) -> tuple[list[dict], dict[str, dict[str, np.ndarray]]]:
-    """Repeated stratified k-fold; returns the fold outputs and OOF PDs ``[model][method][repeat, row]``."""
-    splitter = RepeatedStratifiedKFold(n_splits=cv_folds, n_repeats=cv_repeats, random_state=plan.random_state)
-    jobs = [(i // cv_folds, i % cv_folds, train, test) for i, (train, test) in enumerate(splitter.split(X, y))]
+    """Repeated stratified (grouped) k-fold; the fold outputs and OOF PDs ``[model][method][repeat, row]``."""
+    jobs = cv_splits(y, cv_folds, cv_repeats, plan.random_state, groups)
     outputs = Parallel(n_jobs=plan.config.n_jobs)(
         delayed(_cv_fold)(plan, X, y, train, test, r, f, r == 0) for r, f, train, test in jobs)
     oof = {name: {m: np.full((cv_repeats, len(y)), np.nan) for m in plan.config.specs[name].calibration_candidates}
@@ -488,21 +488,22 @@ def _logistic_tables(fitted: Mapping[str, Pipeline], X: pd.DataFrame, y: np.ndar
     return coefficients, gof
 
 
-def _out_of_time(plan: _Plan, X: pd.DataFrame, y: np.ndarray, t: pd.Series, oot_split: Any,
-                 chosen: Mapping[str, str]) -> tuple[list[pd.DataFrame], str]:
+def _out_of_time(plan: _Plan, X: pd.DataFrame, y: np.ndarray, t: pd.Series, oot_split: Any, oot_train_end: Any,
+                 chosen: Mapping[str, str]) -> tuple[list[pd.DataFrame], str, dict[str, Pipeline], Any]:
     cfg = plan.config
     periods = pd.Series(t.dropna().unique())
     if len(periods) < 2 and oot_split is None:
-        return [], "out-of-time skipped: fewer than two periods"
+        return [], "out-of-time skipped: fewer than two periods", {}, None
     split = periods.sort_values().iloc[-1] if oot_split is None else oot_split
+    train_end = split if oot_train_end is None else oot_train_end
     valid = t.notna().to_numpy()
-    train = valid & (t < split).to_numpy()
+    train = valid & (t < train_end).to_numpy()
     test = valid & (t >= split).to_numpy()
     need = max(cfg.calibration_folds, cfg.tuning_folds, 2)
     for name, mask in (("training", train), ("test", test)):
         counts = np.bincount(y[mask], minlength=2)
         if counts.min() < (need if name == "training" else 1):
-            return [], f"out-of-time skipped: {name} window (split {split}) has class counts {counts.tolist()}"
+            return [], f"out-of-time skipped: {name} window (split {split}) has class counts {counts.tolist()}", {}, split
     with _quiet():
         stage = _fit_stage(plan, X[train], y[train], screen=plan.needs_screening)
     fitted = _fit_final(plan, stage, y[train], chosen)
@@ -513,82 +514,5 @@ def _out_of_time(plan: _Plan, X: pd.DataFrame, y: np.ndarray, t: pd.Series, oot_
             p = pipe.predict_proba(X[test])[:, 1]
             frames.append(evaluate_predictions(y[test], p, oot_cutoffs).assign(model=name, evaluation="out_of_time",
                                                                                std=np.nan))
-    return frames, f"out-of-time split at {split}: {int(train.sum())} training rows, {int(test.sum())} test rows"
-
-
-def _importance_table(fitted, full: _FeatureStage, types: FeatureTypes, outputs, raw_columns: list[str],
-                      cfg: PDModelConfig) -> pd.DataFrame:
-    frames = []
-    if "random_forest" in fitted:
-        forest = base_estimator(fitted["random_forest"].named_steps["model"])
-        sources = design_feature_sources(full.design.columns, types)
-        impurity = impurity_by_feature(forest.feature_importances_, full.design.columns, sources)
-        frames.append(_ranked(pd.DataFrame({"feature": impurity.index, "importance": impurity.to_numpy(),
-                                            "importance_type": "impurity", "model": "random_forest"})))
-    for name in cfg.permutation_models:
-        values = [o["importance"][name] for o in outputs if name in o["importance"]]
-        if name in fitted and values:
-            frames.append(_ranked(pd.DataFrame({"feature": raw_columns, "importance": np.mean(values, axis=0),
-                                                "importance_type": "permutation", "model": name})))
-    if not frames:
-        return empty_table("feature_importance").drop(columns=["level", "variant"])
-    return pd.concat(frames, ignore_index=True)
-
-
-def _screening_table(full: _FeatureStage, degenerate: pd.DataFrame, outputs) -> pd.DataFrame:
-    raw = pd.DataFrame({
-        "step": "degenerate_raw", "feature": degenerate["feature"], "metric": "n_unique",
-        "value": degenerate["n_unique"].astype(float), "selected": False,
-        "note": "dropped: " + degenerate["reason"],
-    })
-    frames = [raw, full.screener.report_]
-    selections = [o["selected"] for o in outputs if o["selected"] is not None]
-    if selections:
-        counts = Counter(f for sel in selections for f in sel)
-        final = set(full.screener.selected_features_)
-        names = list(full.screened.columns) + sorted(set(counts) - set(full.screened.columns))
-        frames.append(pd.DataFrame({
-            "step": "cv_selection_frequency", "feature": names, "metric": "frequency",
-            "value": [counts.get(f, 0) / len(selections) for f in names],
-            "selected": [f in final for f in names], "note": f"share of {len(selections)} CV training folds",
-        }))
-    return pd.concat([f for f in frames if len(f)], ignore_index=True)
-
-
-def _registry(fitted, full: _FeatureStage, plan: _Plan, chosen, cv_brier, tuning, champion: str,
-              fingerprint: str, n_rows: int, cv_repeats: int, cv_folds: int, meta: dict) -> pd.DataFrame:
-    cfg = plan.config
-    trained_at = pd.Timestamp.now(tz="UTC")
-    versions = (f"sme_credit {SME_CREDIT_VERSION}; scikit-learn {sklearn.__version__}; "
-                f"statsmodels {statsmodels.__version__}")
-    rows = []
-    for name, pipe in fitted.items():
-        spec = cfg.specs[name]
-        inputs = list(full.inputs(spec).columns)
-        hyper: dict[str, Any] = {
-            "estimator": {**spec.fixed_params, **plan.params[name]},
-            "tuning": {"grid": {k: list(v) for k, v in spec.param_grid.items()}, "scoring": "roc_auc",
-                       "folds": cfg.tuning_folds,
-                       "cv_auc": [round(float(a), 10) for a in tuning[name]["mean_auc"]] if len(tuning[name]) else []},
-            "calibration": {"method": chosen[name], "strategy": spec.calibration_strategy,
-                            "folds": cfg.calibration_folds,
-                            "cv_brier": {m: round(b, 10) for m, b in cv_brier[name].items()}},
-            "preprocessing": {"winsor_quantiles": list(cfg.winsor_quantiles), "max_categories": cfg.max_categories,
-                              "min_category_frequency": cfg.min_category_frequency},
-            "screening": cfg.screening.to_dict() if spec.uses_screening else None,
-            "cv": {"repeats": cv_repeats, "folds": cv_folds},
-            "random_state": plan.random_state,
-            "features": inputs,
-        }
-        if name == "logistic":
-            fit = pipe.named_steps["model"].fit_
-            hyper["logistic_fit"] = {"method": fit.method, "l2_lambda": fit.l2_lambda, "note": fit.note}
-        hyper_json = _json(hyper)
-        model_id = hashlib.sha256(_json([meta["level"], meta["variant"], name, hyper_json, fingerprint]).encode())
-        rows.append({
-            "model_id": model_id.hexdigest()[:16], "model": name, "is_champion": name == champion,
-            "champion_rule": CHAMPION_RULE, "trained_at": trained_at, "training_rows": n_rows,
-            "n_features": len(inputs), "data_fingerprint": fingerprint, "hyperparameters": hyper_json,
-            "calibration_method": chosen[name], "package_version": versions, **meta,
-        })
-    return pd.DataFrame(rows)
+    return (frames, f"out-of-time split at {split} (trained before {train_end}): {int(train.sum())} training rows, "
+            f"{int(test.sum())} test rows", fitted, split)

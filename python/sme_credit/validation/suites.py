@@ -38,7 +38,7 @@ ALTMAN_ZONES = ["safe", "grey", "distress"]
 LABEL_STATUSES = ["defaulted", "performing", "window_open", "no_performance_data"]
 GUARANTEE_METHODS = ["credit", "guarantee", "mortgage", "pledge"]
 PRODUCTS = ["working_capital", "tax_credit", "invoice_financing", "mortgage_operating", "inclusive_micro"]
-RAW_TABLES = ["enterprises", "loans", "loan_performance", "financial_statements", "invoices"]
+RAW_TABLES = ["enterprises", "loans", "loan_performance", "financial_statements", "invoices", "default_events"]
 REQUIRED_RAW_TABLES = ["enterprises", "invoices"]
 
 # Shares are computed in floating point (HHI from running sums of squares): allow rounding.
@@ -157,6 +157,11 @@ def indicator_expectations() -> list:
     return expectations
 
 
+LABEL_STATUSES = ["defaulted", "performing", "window_open", "in_default", "default_undated", "no_credit_record"]
+# A yearly SME default rate between 0.2% and 30%: anything outside is a dating or join error.
+FORWARD_DEFAULT_RATE_BAND = (0.002, 0.3)
+
+
 def _enterprise_attributes(industries: Iterable[str]) -> list:
     return [
         _not_null("industry", "Staging turns unknown industries into 'unknown'."),
@@ -187,6 +192,11 @@ def enterprise_indicators_suite(
         *_enterprise_attributes(industries),
         _label_rate("has_defaulted", label_base_rate, "Share of defaulted enterprises among those with a "
                     "credit record: outside the band, the label or the rating file is suspect."),
+        _not_null("label_status", "Every panel row has a forward-label status."),
+        _in_set("label_status", LABEL_STATUSES, CRITICAL, "Statuses of the forward label (enterprise_indicators.sql)."),
+        _in_set("default_next_12m", [0, 1], CRITICAL, "The 12-month forward label is 0/1 where known."),
+        _label_rate("default_next_12m", FORWARD_DEFAULT_RATE_BAND, "12-month default rate over the labelled panel "
+                    "rows: outside the band, the default dates (default_events, loan reports) are suspect."),
         *indicator_expectations(),
     ]
     if staged_enterprises is not None:
