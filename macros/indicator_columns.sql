@@ -6,7 +6,7 @@
     'net_sales', 'net_purchases', 'gross_profit', 'gross_margin', 'avg_daily_sales', 'avg_daily_cost',
     'annual_avg_gross_profit', 'cost_gross_margin', 'net_sales_margin', 'order_count', 'orders_per_active_month',
     'transaction_efficiency', 'sales_last_12m', 'purchases_last_12m', 'sales_growth_12m', 'sales_volatility_12m',
-    'sales_slowdown_ratio', 'sales_change_3m', 'sales_last_month_ratio', 'purchase_slowdown_ratio', 'void_ratio_count', 'void_ratio_amount', 'red_letter_ratio_count',
+    'sales_slowdown_ratio', 'sales_change_3m', 'sales_last_month_ratio', 'purchase_slowdown_ratio', 'orders_change_3m', 'void_ratio_3m', 'gross_margin_change_3m', 'void_ratio_count', 'void_ratio_amount', 'red_letter_ratio_count',
     'red_letter_ratio_amount', 'distinct_customers', 'distinct_suppliers', 'customer_hhi', 'supplier_hhi',
     'top_customer_share', 'top_supplier_share', 'avg_sales_invoice_amount', 'avg_purchase_invoice_amount',
     'sales_tax_rate', 'vat_burden',

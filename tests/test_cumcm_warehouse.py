@@ -53,18 +53,21 @@ def test_every_enterprise_has_indicators_and_no_loans_are_needed(cumcm_warehouse
 
 def test_every_enterprise_is_scored(cumcm_warehouse):
     runs = query(cumcm_warehouse, "select * from marts.pd_model_runs").set_index(["level", "variant"])
-    assert runs.loc[("enterprise", "with_rating"), "status"] == "fitted"
-    assert runs.loc[("enterprise", "with_rating"), "training_rows"] == 123
-    assert runs.loc[("enterprise", "with_rating"), "training_defaults"] == 27
-    assert runs.loc[("enterprise", "without_rating"), "scored_rows"] == 425
+    assert runs.loc[("enterprise", "snapshot_with_rating"), "status"] == "fitted"
+    assert runs.loc[("enterprise", "snapshot_with_rating"), "training_rows"] == 123
+    assert runs.loc[("enterprise", "snapshot_with_rating"), "training_defaults"] == 27
+    assert runs.loc[("enterprise", "snapshot_without_rating"), "scored_rows"] == 425
     # no loans in the contest data: the loan task is skipped with its reason, not an error
     assert runs.loc[("loan", "all"), "status"] == "skipped"
     assert runs.loc[("loan", "all"), "reason"] == "no labelled loan rows"
+    # no default is dated in the contest data: the point-in-time task gives way to the snapshot tasks
+    assert runs.loc[("enterprise", "point_in_time"), "status"] == "skipped"
+    assert "no dated default" in runs.loc[("enterprise", "point_in_time"), "reason"]
 
     scored = query(cumcm_warehouse, "select * from marts.enterprise_pd")
     assert len(scored) == 425 and scored["pd"].between(0, 1).all()
     by_variant = scored.groupby("pd_variant")["enterprise_id"].count().to_dict()
-    assert by_variant == {"with_rating": 123, "without_rating": 302}
+    assert by_variant == {"snapshot_with_rating": 123, "snapshot_without_rating": 302}
     champions = query(cumcm_warehouse, "select level, variant, model, pd from marts.pd_scores where is_champion")
     assert len(champions) == 123 + 425 and champions["pd"].between(0, 1).all()
 
@@ -74,8 +77,8 @@ def test_cross_validated_metrics_with_and_without_rating(cumcm_warehouse):
         select variant, max(value) as best_auc from marts.pd_model_metrics
         where level = 'enterprise' and evaluation = 'cv' and metric = 'auc' group by variant""").set_index("variant")
     # the bank's rating nearly decides the label (D = the defaulters), the invoices alone less so
-    assert auc.loc["with_rating", "best_auc"] > 0.9
-    assert 0.7 < auc.loc["without_rating", "best_auc"] < auc.loc["with_rating", "best_auc"]
+    assert auc.loc["snapshot_with_rating", "best_auc"] > 0.9
+    assert 0.7 < auc.loc["snapshot_without_rating", "best_auc"] < auc.loc["snapshot_with_rating", "best_auc"]
 
 
 def test_three_strategies_are_priced_within_budget(cumcm_warehouse):

@@ -35,7 +35,7 @@ def cv_metric(db, level: str, metric: str, champion_only: bool = True) -> pd.Ser
 
 def test_all_four_model_families_at_both_levels(demo_warehouse):
     registry = query(demo_warehouse.db, "select level, variant, model, is_champion from marts.pd_model_registry")
-    families = {"logistic", "random_forest", "naive_bayes", "svm"}
+    families = {"logistic", "random_forest", "naive_bayes", "svm", "gradient_boosting"}
     for level, variant in [("enterprise", "point_in_time"), ("loan", "all")]:
         task = registry[(registry["level"] == level) & (registry["variant"] == variant)]
         assert set(task["model"]) == families and task["is_champion"].sum() == 1

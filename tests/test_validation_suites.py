@@ -66,6 +66,9 @@ def clean_enterprise_indicators(n: int = 6) -> pd.DataFrame:
         "credit_rating": ratings,
         "has_credit_record": [r is not None for r in ratings],
         "has_defaulted": [False, False, False, True] + [None] * (n - 4),  # base rate 0.25
+        "is_in_default": [False] * n,
+        "label_status": ["performing", "performing", "performing", "defaulted"] + ["no_credit_record"] * (n - 4),
+        "default_next_12m": [0, 0, 0, 1] + [None] * (n - 4),  # 12-month rate 0.25
         **_indicators(n),
     })
 
@@ -164,7 +167,8 @@ def test_every_expectation_has_a_severity_and_a_reason() -> None:
 
 def test_suites_check_columns_the_marts_have() -> None:
     mart_columns = {
-        "enterprise_indicators": set(ENTERPRISE_COLUMNS + INDICATOR_COLUMNS + ["annual_sales"]),
+        "enterprise_indicators": set(ENTERPRISE_COLUMNS + INDICATOR_COLUMNS + ["annual_sales", "is_in_default",
+                                                                          "label_status", "default_next_12m"]),
         "loan_features": set(LOAN_COLUMNS + INDICATOR_COLUMNS + LABEL_COLUMNS + ["annual_sales"]),
         "source_reconciliation": {"source_table", "source_file", "raw_rows", "staged_rows", "duplicate_rows",
                                   "quarantined_rows", "is_reconciled", "quarantined_share", "duplicate_share"},
@@ -182,7 +186,9 @@ def test_builders_take_parameters() -> None:
     definition = suites.enterprise_indicators_suite(["trade"], staged_enterprises=42, label_base_rate=(0.1, 0.2))
     by_type = {e.expectation_type: e for e in definition.suite.expectations}
     assert by_type["expect_column_unique_value_count_to_be_between"].min_value == 42
-    assert by_type["expect_column_mean_to_be_between"].max_value == 0.2
+    means = {e.column: e for e in definition.suite.expectations if e.expectation_type == "expect_column_mean_to_be_between"}
+    assert means["has_defaulted"].max_value == 0.2
+    assert (means["default_next_12m"].min_value, means["default_next_12m"].max_value) == suites.FORWARD_DEFAULT_RATE_BAND
     industry = [e for e in definition.suite.expectations
                 if e.expectation_type == "expect_column_values_to_be_in_set" and e.column == "industry"]
     assert industry[0].value_set == ["trade"]

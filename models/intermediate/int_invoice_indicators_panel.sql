@@ -109,6 +109,10 @@ running as (
         regr_slope(sales_net_amount, month_index) over last_12 as sales_slope_12m,
         sum(sales_net_amount) over last_3 as sales_last_3m,
         sum(purchase_net_amount) over last_3 as purchases_last_3m,
+        sum(sales_orders) over last_3 as orders_last_3m,
+        sum(sales_orders) over prev_3 as orders_prev_3m,
+        sum(sales_voided + purchase_voided) over last_3 as voided_last_3m,
+        sum(sales_invoices + purchase_invoices) over last_3 as invoices_last_3m,
         sales_net_amount as sales_last_1m,
         count(*) over prev_3 as months_in_prev_3,
         sum(sales_net_amount) over prev_3 as sales_prev_3m,
@@ -161,6 +165,12 @@ select
          then sales_last_1m / avg_monthly_sales_12m end as sales_last_month_ratio,
     case when months_in_prior_12 = 12
          then {{ safe_divide('purchases_last_3m / 3', 'purchases_prior_12m / 12') }} end as purchase_slowdown_ratio,
+    case when months_in_prev_3 = 3
+         then {{ safe_divide('orders_last_3m', 'orders_prev_3m') }} end as orders_change_3m,
+    {{ safe_divide('voided_last_3m', 'invoices_last_3m') }} as void_ratio_3m,
+    case when months_in_last_12 >= 6
+         then {{ safe_divide('sales_last_3m - purchases_last_3m', 'sales_last_3m') }}
+              - {{ safe_divide('sales_last_12m - purchases_last_12m', 'sales_last_12m') }} end as gross_margin_change_3m,
 
     {{ safe_divide('sales_voided + purchase_voided', 'sales_invoices + purchase_invoices') }} as void_ratio_count,
     {{ safe_divide('sales_voided_abs_amount', 'sales_abs_amount') }} as void_ratio_amount,

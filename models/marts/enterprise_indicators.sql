@@ -58,7 +58,9 @@ select
     labelled.is_label_window_closed,
     case labelled.label_status when 'defaulted' then 1 when 'performing' then 0 end as default_next_12m,
     panel.* exclude (enterprise_id, as_of_date, industry, region, size_class, enterprise_age_years),
-    {% for col in ['current_days_past_due', 'max_days_past_due_3m', 'max_days_past_due_12m', 'months_in_arrears_12m', 'outstanding_balance', 'live_loans'] %}
+    {% for col in ['current_days_past_due', 'max_days_past_due_3m', 'max_days_past_due_12m', 'months_in_arrears_12m', 'outstanding_balance', 'live_loans',
+                 'loans_in_book', 'book_amount', 'worst_pre_loan_rating', 'book_has_negative_credit_info', 'book_unsecured_share',
+                 'book_min_daily_avg_deposit', 'loan_applications_12m'] %}
     -- NULL without a loan report before the as-of date (no loans yet, or no credit record)
     behaviour.{{ col }},
     {% endfor %}

@@ -34,6 +34,36 @@ grid as (
     cross join as_of_dates
 ),
 
+book as (
+    -- the loans known at the as-of date (applied for before it) and not yet matured: their terms
+    -- at application, which drive each loan's own default risk (seed 000's factors)
+    select
+        grid.enterprise_id,
+        grid.as_of_date,
+        count(*) as loans_in_book,
+        sum(loans.amount) as book_amount,
+        max(case loans.pre_loan_rating when 'A' then 1 when 'B' then 2 when 'C' then 3 when 'D' then 4 end) as worst_pre_loan_rating,
+        bool_or(coalesce(loans.has_negative_credit_info, false)) as book_has_negative_credit_info,
+        sum(loans.amount) filter (where loans.guarantee_method = 'credit') / sum(loans.amount) as book_unsecured_share,
+        min(loans.daily_avg_deposit) as book_min_daily_avg_deposit
+    from grid
+    inner join {{ ref('stg_loans') }} as loans
+        on loans.enterprise_id = grid.enterprise_id
+        and loans.application_date < grid.as_of_date
+        and {{ dbt.dateadd('month', 'loans.term_months', 'loans.disbursement_date') }} >= grid.as_of_date
+    group by all
+),
+
+applications as (
+    select grid.enterprise_id, grid.as_of_date, count(*) as loan_applications_12m
+    from grid
+    inner join {{ ref('stg_loans') }} as loans
+        on loans.enterprise_id = grid.enterprise_id
+        and loans.application_date < grid.as_of_date
+        and loans.application_date >= grid.as_of_date - interval 12 month
+    group by all
+),
+
 windowed as (
     select
         grid.enterprise_id,
@@ -53,13 +83,22 @@ windowed as (
 )
 
 select
-    enterprise_id,
-    as_of_date,
+    windowed.enterprise_id,
+    windowed.as_of_date,
     coalesce(current_days_past_due, 0) as current_days_past_due,
     coalesce(max_days_past_due_3m, 0) as max_days_past_due_3m,
     coalesce(max_days_past_due_12m, 0) as max_days_past_due_12m,
     months_in_arrears_12m,
     coalesce(outstanding_balance, 0) as outstanding_balance,
     coalesce(live_loans, 0) as live_loans,
-    months_reported
+    months_reported,
+    coalesce(book.loans_in_book, 0) as loans_in_book,
+    coalesce(book.book_amount, 0) as book_amount,
+    book.worst_pre_loan_rating,
+    coalesce(book.book_has_negative_credit_info, false) as book_has_negative_credit_info,
+    book.book_unsecured_share,
+    book.book_min_daily_avg_deposit,
+    coalesce(applications.loan_applications_12m, 0) as loan_applications_12m
 from windowed
+left join book on book.enterprise_id = windowed.enterprise_id and book.as_of_date = windowed.as_of_date
+left join applications on applications.enterprise_id = windowed.enterprise_id and applications.as_of_date = windowed.as_of_date

@@ -160,7 +160,7 @@ class InvoiceModel:
     lead_months_min: float = 6.0
     lead_months_max: float = 12.0
     predefault_floor: float = 0.2
-    predefault_step: float = 0.3  # sales drop by this share as soon as the deterioration begins
+    predefault_step: float = 0.4  # sales drop by this share as soon as the deterioration begins
     predefault_margin_drop: float = 0.10
     predefault_void_mult: float = 1.6
     postdefault_stop_share: float = 0.6  # the rest keep a trickle of activity
@@ -214,7 +214,7 @@ class LoanModel:
     cure_episode_beta_risk: float = 0.8
     # Payment stress in the enterprise's deterioration window before its distress default:
     # each report month of a running loan is 1-29 DPD late with this probability.
-    predefault_stress_share: float = 0.5
+    predefault_stress_share: float = 0.7
 
 
 PRODUCTS: tuple[str, ...] = ("working_capital", "tax_credit", "invoice_financing", "mortgage_operating", "inclusive_micro")

@@ -17,7 +17,14 @@ from .activity import block_counts, plan_invoices, units
 from .calendar import build_calendar, to_days
 from .config import GeneratorConfig
 from .defaults import default_events, enterprise_months, obligor_default_day
-from .enterprises import Enterprises, build_enterprises, enterprise_ids, enterprises_oracle, enterprises_table
+from .enterprises import (
+    Enterprises,
+    build_enterprises,
+    cut_rating,
+    enterprise_ids,
+    enterprises_oracle,
+    enterprises_table,
+)
 from .financials import build_statements
 from .invoices import generate_unit
 from .loans import draw_factors, idiosyncratic_intercept, loan_outcomes, loan_rate_scale
@@ -76,6 +83,7 @@ def generate(out_dir: str | Path, n_enterprises: int = 1000, seed: int = 42, n_i
     d_day, through_loan = obligor_default_day(ent, loan_truth)
     events = default_events(ent, cfg, seed, d_day, through_loan)
     end_day = to_days(cfg.end_date)
+    ent.rating = cut_rating(cfg, ent.rating_score, d_day <= end_day, ent.has_record)
     paths["enterprises"] = write_table(enterprises_table(ent, d_day <= end_day), out / "enterprises.parquet")
     paths["oracle_enterprises"] = write_table(enterprises_oracle(ent, d_day, end_day), out / "oracle" / "enterprises.parquet")
     paths["default_events"] = write_table(events, out / "default_events.parquet")

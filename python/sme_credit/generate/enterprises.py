@@ -50,6 +50,7 @@ class Enterprises:
     risk_z: np.ndarray  # standardised risk the bank can see (no noise term)
     has_record: np.ndarray
     rating: np.ndarray  # 0..3 = A..D, -1 without a credit record
+    rating_score: np.ndarray  # the bank's view before the default push
     hazard: np.ndarray  # per year
     default_time: np.ndarray  # epoch days (float), may lie beyond the end date
     defaulted: np.ndarray
@@ -123,7 +124,8 @@ def build_enterprises(n: int, seed: int, cfg: GeneratorConfig) -> Enterprises:
     visible = lp - em.beta_noise * noise
     ref = visible[has_record] if has_record.any() else visible
     risk_z = (visible - ref.mean()) / max(ref.std(), 1e-9)
-    rating = _bank_rating(rng, cfg, lp, noise, defaulted, has_record)
+    rating_score = _rating_score(rng, cfg, lp, noise, has_record)
+    rating = cut_rating(cfg, rating_score, defaulted, has_record)
 
     stmt_p = np.array(cfg.statement_share_by_size)[size]
     has_statements = (~sole) & (rng.random(n) < stmt_p)
@@ -133,7 +135,7 @@ def build_enterprises(n: int, seed: int, cfg: GeneratorConfig) -> Enterprises:
         founded=founded, activity_start=activity, horizon_start=horizon, strength=strength,
         management=management, noise=noise, industry_shock=shocks[ind], industry_risk=ind_risk,
         region_risk=reg_risk, young=young, lp=lp, true_pd=true_pd, risk_z=risk_z, has_record=has_record,
-        rating=rating, hazard=hazard, default_time=default_time, defaulted=defaulted,
+        rating=rating, rating_score=rating_score, hazard=hazard, default_time=default_time, defaulted=defaulted,
         has_statements=has_statements, eta=eta, names=names,
     )
     ent.params = _invoice_params(rng, cfg, ent, profiles, k_sole)
@@ -142,13 +144,22 @@ def build_enterprises(n: int, seed: int, cfg: GeneratorConfig) -> Enterprises:
     return ent
 
 
-def _bank_rating(rng, cfg: GeneratorConfig, lp, noise, defaulted, has_record) -> np.ndarray:
-    """Manual rating A..D: noisy risk score pushed down for defaulters, cut at the target shares."""
+def _rating_score(rng, cfg: GeneratorConfig, lp, noise, has_record) -> np.ndarray:
+    """The bank's noisy view of the risk, before its repayment experience pushes defaulters down."""
     em = cfg.enterprise_model
     seen = lp - (1.0 - em.rating_noise_share) * em.beta_noise * noise
     sd = seen[has_record].std() if has_record.sum() > 1 else 1.0
-    score = seen / max(sd, 1e-9) + rng.normal(0.0, em.rating_noise_sd, len(lp)) + em.rating_default_push * defaulted
-    rating = np.full(len(lp), -1, dtype=np.int64)
+    return seen / max(sd, 1e-9) + rng.normal(0.0, em.rating_noise_sd, len(lp))
+
+
+def cut_rating(cfg: GeneratorConfig, base_score: np.ndarray, defaulted: np.ndarray, has_record: np.ndarray
+               ) -> np.ndarray:
+    """Manual rating A..D: the score pushed down for defaulters, cut at the target shares.
+
+    core.py calls it again once loans are drawn, with the obligor default (a loan's own 90 DPD
+    counts as repayment experience too)."""
+    score = base_score + cfg.enterprise_model.rating_default_push * defaulted
+    rating = np.full(len(base_score), -1, dtype=np.int64)
     if has_record.any():
         cuts = np.quantile(score[has_record], np.cumsum(cfg.rating_shares)[:-1])
         rating[has_record] = np.searchsorted(cuts, score[has_record], side="right")

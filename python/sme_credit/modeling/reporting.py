@@ -25,7 +25,7 @@ AUC_TIE = 0.005
 BRIER_TIE = 0.001
 CHAMPION_RULE = (
     f"highest mean CV AUC; models within {AUC_TIE} AUC of the best are tied and the lowest mean CV "
-    f"Brier wins; Brier within {BRIER_TIE} -> simplest model (logistic < naive_bayes < random_forest < svm)"
+    f"Brier wins; Brier within {BRIER_TIE} -> simplest model (logistic < naive_bayes < random_forest < gradient_boosting < svm)"
 )
 
 def _json(obj: Any) -> str:

@@ -104,8 +104,11 @@ def model_section(con) -> str:
         where level = 'enterprise' and importance_type = 'permutation' and rank <= 8 order by variant, rank, feature""")
     return "\n\n".join([
         "## 3. PD models",
-        "Tasks (marts.pd_model_runs): the enterprises with a credit record are the training sample (label: "
-        "defaulted); the 302 without one are scored by the without-rating models.",
+        "**Snapshot mode.** The contest data date no default (no default events, no loan performance), so "
+        "the warehouse's point-in-time task `enterprise/point_in_time` (monthly panel, 12-month forward "
+        "label) is skipped and the snapshot tasks run: the enterprises with a credit record are the "
+        "training sample (label: defaulted, undated); the 302 without one are scored by the "
+        "snapshot_without_rating models. Tasks (marts.pd_model_runs):",
         markdown_table(runs, 0),
         f"Out-of-sample performance: repeated stratified 5-fold cross-validation (5 repeats; mean over "
         f"repeats). Accuracy and type I/II errors at PD cut-off {CUT_OFF} (type I = defaulters accepted / "
@@ -123,8 +126,9 @@ def model_section(con) -> str:
         markdown_table(importance, 4),
         "Caveat: the data are a single snapshot, so the invoice indicators are measured over the same "
         "period in which the defaults happened (defaulters' invoices fall off). The enterprise-level "
-        "figures are therefore optimistic about predicting *future* defaults; the point-in-time loan "
-        "models on generated data (docs/pd_models.md) give the honest picture.",
+        "figures are therefore optimistic about predicting *future* defaults; the point-in-time "
+        "enterprise and loan models on generated data, where defaults are dated (README \"PD models in "
+        "the warehouse\", docs/pd_models.md), give the honest picture.",
     ])
 
 
