@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -75,6 +76,8 @@ def moderate(tmp_path_factory) -> tuple[Path, duckdb.DuckDBPyConnection]:
     con.sql(f"create view invoices as select * from '{out}/invoices/*.parquet'")
     con.sql(f"create view o_ent as select * from '{out}/oracle/enterprises.parquet'")
     con.sql(f"create view o_loans as select * from '{out}/oracle/loans.parquet'")
+    con.sql(f"create view default_events as select * from '{out}/default_events.parquet'")
+    con.sql(f"create view o_months as select * from '{out}/oracle/enterprise_months.parquet'")
     return out, con
 
 
@@ -143,7 +146,10 @@ def test_rating_shares_and_default_rates(moderate):
     dr = dict(zip(by_rating.r, by_rating.dr))
     assert dr["D"] >= 0.85 and dr["A"] <= 0.02 and dr["A"] <= dr["B"] <= dr["C"] < dr["D"]
     rate = _one(con, "select avg(has_defaulted::int) from enterprises where has_defaulted is not null")[0]
-    assert 0.16 <= rate <= 0.24
+    # has_defaulted is the obligor default: distress (calibrated to enterprise_default_rate = 0.20)
+    # or a loan's own 90 DPD, which adds its share on top
+    distress = _one(con, "select avg(defaulted::int) from o_ent where has_credit_record")[0]
+    assert 0.16 <= distress <= 0.24 and distress + 0.04 <= rate <= distress + 0.15
 
 
 def test_invoice_quality_shares_and_arithmetic(moderate):
@@ -246,3 +252,37 @@ def test_oracle_files_and_signal(moderate):
         where o.defaulted and o.default_date >= date '2018-07-01' and i.direction = 'sales' group by all)
         where early >= 10""")[0]
     assert slow > 0.8
+
+
+def test_default_events_date_the_obligor_defaults(moderate):
+    _, con = moderate
+    joined = con.sql("""
+        select e.enterprise_id, e.has_defaulted, o.obligor_default_date, o.default_date, d.default_date as event_date,
+               d.default_type
+        from enterprises e join o_ent o using (enterprise_id) left join default_events d using (enterprise_id)
+        where e.has_defaulted is not null""").df()
+    dated = joined[joined["event_date"].notna()]
+    assert (dated["event_date"] == dated["obligor_default_date"]).all() and dated["has_defaulted"].all()
+    # a loan's own 90 DPD came first exactly where the event is dpd90
+    own = dated["obligor_default_date"] < dated["default_date"].fillna(pd.Timestamp("2100-01-01"))
+    assert ((dated["default_type"] == "dpd90") == own).all()
+    undated = joined[joined["has_defaulted"] & joined["event_date"].isna()]
+    assert 0 < len(undated) <= 0.08 * joined["has_defaulted"].sum()  # ~3% left undated on purpose
+    assert not joined.loc[~joined["has_defaulted"], "event_date"].notna().any()
+
+
+def test_true_pd_12m_is_calibrated_and_sees_the_deterioration(moderate):
+    _, con = moderate
+    rows = con.sql("""
+        select m.as_of_date, m.true_pd_12m, m.deterioration_begun, m.hazard_per_year,
+               (o.obligor_default_date >= m.as_of_date and o.obligor_default_date < m.as_of_date + interval 12 month) as y
+        from o_months m join o_ent o using (enterprise_id)
+        where not m.in_default and m.has_credit_record
+          and m.as_of_date between date '2017-01-01' and date '2021-01-01'""").df()
+    y = rows["y"].fillna(False).astype(int)
+    # the oracle's mean PD is the realised 12-month default rate (within 10%), month by month
+    assert rows["true_pd_12m"].mean() == pytest.approx(y.mean(), rel=0.10)
+    # once the deterioration has begun the default follows within 12 months
+    assert y[rows["deterioration_begun"]].mean() > 0.97
+    from sklearn.metrics import roc_auc_score
+    assert roc_auc_score(y, rows["true_pd_12m"]) > roc_auc_score(y, rows["hazard_per_year"]) + 0.05

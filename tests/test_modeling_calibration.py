@@ -150,6 +150,12 @@ def test_champion_rule_auc_then_brier_then_simplicity():
     assert select_champion(frame) == "logistic"
     frame.loc[1, "brier"] = 0.085  # clearly better Brier
     assert select_champion(frame) == "random_forest"
+    # Brier tied again: the calibration slope closer to 1 decides before simplicity
+    frame.loc[1, "brier"] = 0.0995
+    frame["calibration_slope"] = [0.70, 0.95, 1.0]
+    assert select_champion(frame) == "random_forest"
+    frame.loc[0, "calibration_slope"] = 1.04  # within 0.1 of the best -> simplest
+    assert select_champion(frame) == "logistic"
 
 
 def test_fingerprint_ignores_row_and_column_order_only():

@@ -87,7 +87,8 @@ def generate(out_dir: str | Path, n_enterprises: int = 1000, seed: int = 42, n_i
     paths["enterprises"] = write_table(enterprises_table(ent, d_day <= end_day), out / "enterprises.parquet")
     paths["oracle_enterprises"] = write_table(enterprises_oracle(ent, d_day, end_day), out / "oracle" / "enterprises.parquet")
     paths["default_events"] = write_table(events, out / "default_events.parquet")
-    paths["oracle_enterprise_months"] = write_table(enterprise_months(ent, cfg, loan_truth, d_day),
+    paths["oracle_enterprise_months"] = write_table(enterprise_months(ent, cfg, loan_truth, d_day,
+                                                                      loan_cal["application_rate_scale"]),
                                                     out / "oracle" / "enterprise_months.parquet")
     rows["default_events"] = events.num_rows
 

@@ -13,8 +13,13 @@ before a. With L ~ U(Lmin, Lmax) independent of T ~ h (memoryless from the horiz
   P_T = E_L[S(max(a+L, s)) - S(max(a12, s))]+ / E_L[S(max(a+L, s))],   S(t) = exp(-h (t - s))
 and a loan whose own start is uniform on [w0, w1) with probability q, not started by a:
   P_i = q |[max(a, w0), min(a12 - 90, w1))| / (w1 - w0) / (1 - q |[w0, min(a, w1))| / (w1 - w0)).
-true_pd_12m = 1 - (1 - P_T) prod_i (1 - P_i), and 1 once deterioration has begun. Loans applied
-for on or after a are not counted (the only approximation; they add little in 12 months).
+Loans not yet applied for at a arrive at the enterprise's application rate lam (a Poisson
+process, loans.py) with the enterprise's mean own-default probability q_e; one applied on day u
+(own delinquency from u + 35 days, uniform over a window of W days) defaults in the window with
+probability q_e clip((a12 - 125 - u) / W, 0, 1), so
+  P_future = 1 - exp(-lam q_e ∫_a^a12 clip((a12 - 125 - u) / W, 0, 1) du).
+true_pd_12m = 1 - (1 - P_T) (1 - P_future) prod_i (1 - P_i), and 1 once deterioration has begun.
+(W is the mean own-default window of the generated loans: the one approximation.)
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import pyarrow.compute as pc
 from .calendar import to_days
 from .config import GeneratorConfig
 from .enterprises import Enterprises, enterprise_ids
+from .loans import loan_window
 from .rng import stream
 from .schema import DEFAULT_EVENTS
 from .strings import take_strings
@@ -77,7 +83,8 @@ def default_events(ent: Enterprises, cfg: GeneratorConfig, seed: int, d_day: np.
     }, schema=DEFAULT_EVENTS)
 
 
-def enterprise_months(ent: Enterprises, cfg: GeneratorConfig, loans: pa.Table, d_day: np.ndarray) -> pa.Table:
+def enterprise_months(ent: Enterprises, cfg: GeneratorConfig, loans: pa.Table, d_day: np.ndarray,
+                      application_rate_scale: float = 0.0) -> pa.Table:
     """Oracle: every enterprise at every month start of the data span, with true_pd_12m."""
     start = np.datetime64(cfg.start_date, "M") + np.timedelta64(1, "M")
     months = np.arange(start, np.datetime64(cfg.end_date, "M") + np.timedelta64(2, "M"))
@@ -85,9 +92,10 @@ def enterprise_months(ent: Enterprises, cfg: GeneratorConfig, loans: pa.Table, d
     a12 = (months + np.timedelta64(12, "M")).astype("datetime64[D]").astype(np.int64).astype(np.float64)
     p_t, fade_begun = _distress_probability(ent, cfg, a, a12)
     p_own_free, own_started = _loan_probability(ent, loans, a, a12)
+    p_future = _future_loan_probability(ent, cfg, loans, a, a12, application_rate_scale)
     in_default = d_day[:, None] < a[None, :]
     begun = fade_begun | own_started
-    pd12 = np.where(begun, 1.0, 1.0 - (1.0 - p_t) * p_own_free)
+    pd12 = np.where(begun, 1.0, 1.0 - (1.0 - p_t) * (1.0 - p_future) * p_own_free)
     n, m = in_default.shape
     return pa.table({
         "enterprise_id": enterprise_ids(np.repeat(np.arange(n), m)),
@@ -145,6 +153,31 @@ def _loan_probability(ent: Enterprises, loans: pa.Table, a: np.ndarray, a12: np.
         np.multiply.at(survive[:, j], e, 1.0 - p_i)
         np.logical_or.at(started[:, j], e, began)
     return survive, started
+
+
+def _future_loan_probability(ent: Enterprises, cfg: GeneratorConfig, loans: pa.Table, a: np.ndarray,
+                             a12: np.ndarray, rate_scale: float) -> np.ndarray:
+    """P_future per enterprise × month: own defaults of loans applied for in [a, a12)."""
+    if loans.num_rows == 0 or rate_scale <= 0:
+        return np.zeros((ent.n, a.size))
+    first, last = loan_window(ent, cfg)
+    lam = rate_scale * np.exp(0.4 * ent.strength + 0.3 * ent.eta) * ent.has_record  # applications per day
+    e = _enterprise_index(loans)
+    q = np.asarray(loans.column("p_idiosyncratic"))
+    n_loans = np.bincount(e, minlength=ent.n)
+    q_e = np.where(n_loans > 0, np.bincount(e, weights=q, minlength=ent.n) / np.maximum(n_loans, 1), q.mean())
+    day = lambda c: np.asarray(loans.column(c).cast(pa.int32())).astype(np.float64)  # noqa: E731
+    window = float(np.mean(day("idiosyncratic_window_end") - day("idiosyncratic_window_start")))
+    c = a12[None, :] - 125.0  # the last application day whose own default can still fall in the window
+    u0 = np.clip(a[None, :], first[:, None], last[:, None])
+    u1 = np.clip(a12[None, :], first[:, None], last[:, None])
+
+    def antiderivative(u):  # of clip((c - u) / window, 0, 1), zero at u = c - window
+        x = u - (c - window)
+        return np.where(x <= 0, x, np.where(x < window, x - x * x / (2 * window), window / 2))
+
+    exposure = antiderivative(u1) - antiderivative(u0)
+    return 1.0 - np.exp(-(lam * q_e)[:, None] * exposure)
 
 
 def _enterprise_index(loans: pa.Table) -> np.ndarray:

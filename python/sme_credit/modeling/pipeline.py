@@ -51,7 +51,7 @@ from .preprocess import (
 )
 from .scorecard import DEFAULT_SCALE, ScoreScale, assign_grade
 from .screening import FeatureScreener, ScreeningConfig
-from .reporting import AUC_TIE, BRIER_TIE, importance_table, registry_table, screening_table
+from .reporting import AUC_TIE, BRIER_TIE, SLOPE_TIE, importance_table, registry_table, screening_table
 from .tables import GOODNESS_OF_FIT_STATISTICS, TABLE_COLUMNS, conform, empty_table
 
 
@@ -225,12 +225,17 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
 
 
 def select_champion(summary: pd.DataFrame, specs: Mapping[str, ModelSpec] = DEFAULT_SPECS) -> str:
-    """Apply :data:`CHAMPION_RULE` to a frame with columns ``model, auc, brier`` (CV means)."""
+    """Apply :data:`CHAMPION_RULE` to a frame with columns ``model, auc, brier`` and optionally
+    ``calibration_slope`` (CV means)."""
     frame = summary.copy()
     frame["auc"] = frame["auc"].fillna(-np.inf)
     frame["brier"] = frame["brier"].fillna(np.inf)
     tied = frame[frame["auc"] >= frame["auc"].max() - AUC_TIE]
     tied = tied[tied["brier"] <= tied["brier"].min() + BRIER_TIE]
+    if "calibration_slope" in tied:
+        # a validator rejects a model whose PDs spread too much or too little (slope far from 1)
+        off = (tied["calibration_slope"] - 1.0).abs().fillna(np.inf)
+        tied = tied[off <= off.min() + SLOPE_TIE]
     tied = tied.assign(complexity=tied["model"].map(lambda m: specs[m].complexity))
     return str(tied.sort_values(["complexity", "model"], kind="stable")["model"].iloc[0])
 
@@ -455,7 +460,8 @@ def _summarise_cv(plan: _Plan, y: np.ndarray, oof, cutoffs):
         frame = summarise_repeats([evaluate_predictions(y, best[r], cutoffs) for r in repeats])
         metric_frames.append(frame.assign(model=name, evaluation="cv"))
         flat = frame[frame["cutoff"].isna()].set_index("metric")["value"]
-        summary.append({"model": name, "auc": flat["auc"], "brier": flat["brier"]})
+        summary.append({"model": name, "auc": flat["auc"], "brier": flat["brier"],
+                        "calibration_slope": flat.get("calibration_slope", np.nan)})
         # one PD per row: its out-of-fold PD averaged over the repeats
         calibration_frames.append(calibration_by_decile(y, best.mean(axis=0)).assign(model=name))
     return chosen, cv_brier, metric_frames, calibration_frames, pd.DataFrame(summary)

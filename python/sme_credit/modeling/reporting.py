@@ -23,9 +23,11 @@ from .tables import empty_table
 
 AUC_TIE = 0.005
 BRIER_TIE = 0.001
+SLOPE_TIE = 0.1
 CHAMPION_RULE = (
     f"highest mean CV AUC; models within {AUC_TIE} AUC of the best are tied and the lowest mean CV "
-    f"Brier wins; Brier within {BRIER_TIE} -> simplest model (logistic < naive_bayes < random_forest < gradient_boosting < svm)"
+    f"Brier wins; Brier within {BRIER_TIE} -> CV calibration slope closest to 1 (within {SLOPE_TIE} tied) "
+    "-> simplest model (logistic < naive_bayes < random_forest < gradient_boosting < svm)"
 )
 
 def _json(obj: Any) -> str:

@@ -113,7 +113,7 @@ def model_section(con) -> str:
         f"Out-of-sample performance: repeated stratified 5-fold cross-validation (5 repeats; mean over "
         f"repeats). Accuracy and type I/II errors at PD cut-off {CUT_OFF} (type I = defaulters accepted / "
         "defaulters; type II = good firms rejected / good firms). Champion rule: highest CV AUC, ties "
-        "within 0.005 by Brier, then the simplest model.",
+        "within 0.005 by Brier, then the calibration slope closest to 1, then the simplest model.",
         markdown_table(table, 3),
         f"For comparison, on the same 123 enterprises: seed 002 reports **{SEED_002_ACCURACY:.1%}** accuracy "
         "in-sample for a 3-variable logistic model (net sales margin, total orders, rating ≥ B); seed 003 "
