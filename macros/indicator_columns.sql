@@ -1,5 +1,5 @@
 {#- The indicator catalogue's column lists, in one place: the marts select them by these lists,
-    and models/marts/_enterprise_indicators.yml documents each. -#}
+    and models/marts/indicators/_enterprise_indicators.yml documents each. -#}
 {% macro invoice_indicator_columns() %}
   {{ return([
     'first_invoice_date', 'last_invoice_date', 'active_span_days', 'active_months', 'months_since_last_invoice',

@@ -35,7 +35,8 @@ def test_build_prints_what_was_built(demo_warehouse):
 def test_demo_warehouse_is_complete_and_reconciled(demo_warehouse):
     db = demo_warehouse.db
     recon = query(db, "select * from marts.source_reconciliation")
-    assert set(recon["source_table"]) == {"enterprises", "invoices", "loans", "loan_performance", "financial_statements"}
+    assert set(recon["source_table"]) == {"enterprises", "invoices", "loans", "loan_performance", "financial_statements",
+                                         "default_events"}
     assert recon["is_reconciled"].all()
     assert query(db, "select count(*) as n from marts.enterprise_indicators")["n"][0] == DEMO_ENTERPRISES
     loans = query(db, "select label_status, is_default from marts.loan_features")

@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -40,56 +39,9 @@ def test_curves_from_grouped_outcomes() -> None:
         curves_from_deciles(groups.assign(defaults=0))
 
 
-def _add_planned_tables(db: Path) -> None:
-    """Small hand-made tables with the planned schemas of HELPERS §4.3/4.4."""
-    with duckdb.connect(str(db)) as con:
-        level, variant, model = con.execute("select level, variant, model from model_registry where is_champion "
-                                            "order by level, variant limit 1").fetchone()
-        ids = [r[0] for r in con.execute("select enterprise_id from enterprise_pd order by enterprise_id limit 6").fetchall()]
-        months = pd.date_range("2021-07-01", periods=6, freq="MS").date
-        task = {"level": level, "variant": variant, "model": model}
-        con.register("stability", pd.DataFrame([{**task, "as_of_date": m, "n": 900, "psi": 0.02 * i,
-                                                 "psi_band": "stable"} for i, m in enumerate(months)]))
-        con.execute("create table pd_stability as from stability")
-        con.register("backtest", pd.DataFrame([{**task, "is_champion": True, "as_of_date": m, "grade": g, "n": 100,
-                                                "defaults": g, "mean_pd": g / 110, "observed_default_rate": g / 100,
-                                                "binomial_p_value": 0.3, "jeffreys_p_value": 0.01 if g == 9 else 0.4}
-                                               for m in months for g in (2, 5, 9)]))
-        con.execute("create table pd_backtest as from backtest")
-        con.register("discrimination", pd.DataFrame([{**task, "is_champion": True, "as_of_date": m, "n": 900,
-                                                      "defaults": 40, "auc": 0.8 - 0.01 * i, "ks": 0.5, "brier": 0.04,
-                                                      "mean_pd": 0.05, "observed_default_rate": 0.045}
-                                                     for i, m in enumerate(months)]))
-        con.execute("create table pd_discrimination_by_cohort as from discrimination")
-        con.register("migration", pd.DataFrame([{**task, "as_of_date": months[0], "horizon_months": h, "from_grade": f,
-                                                 "to_grade": t, "n": 10, "share": 0.8 if f == t else 0.2}
-                                                for h in (1, 12) for f in range(1, 11) for t in sorted({f, min(f + 1, 10)})]))
-        con.execute("create table rating_migration as from migration")
-        con.register("watch", pd.DataFrame([{"enterprise_id": e, "as_of_date": m, "max_severity": s, "n_signals": 1,
-                                             "signals": "sales_drop", "pd": 0.1, "grade": 8, "months_on_watch": 1,
-                                             "n_loans": 1, "exposure": 1e5, "recommended_action": "call"}
-                                            for m in months for e, s in zip(ids[:3], ["watch", "warning", "critical"])]))
-        con.execute("create table watchlist as from watch")
-        con.register("ewb", pd.DataFrame([{"signal_id": s, "flags": 30, "flags_per_month": 5.0, "precision_12m": 0.2,
-                                           "recall_3m": 0.4, "median_lead_months": 4.0, "defaults": 12,
-                                           "base_rate": 0.03} for s in ("watchlist", "sales_drop")]))
-        con.execute("create table early_warning_backtest as from ewb")
-        con.register("book", pd.DataFrame([{"loan_id": f"L{i}", "enterprise_id": ids[i % 6], "month": months[-1],
-                                            "exposure": 1e5 * (i + 1), "pd": 0.02, "lgd": 0.45, "expected_loss": 900.0 * (i + 1),
-                                            "capital_k": 0.08, "capital": 8e3 * (i + 1), "industry": "trade",
-                                            "grade": 5 + i % 3, "status": "performing"} for i in range(8)]))
-        con.execute("create table portfolio_exposure as from book")
-        con.execute("alter table enterprise_indicators add column default_next_12m integer")
-        con.execute("update enterprise_indicators set default_next_12m = case when enterprise_id in "
-                    f"({', '.join(repr(i) for i in ids[1:5])}) then 1 else 0 end")
-        con.execute("update enterprise_indicators set as_of_date = ? where enterprise_id in "
-                    f"({', '.join(repr(i) for i in ids[:6])})", [months[-1]])
-
-
-def test_every_page_draws_the_planned_tables(demo_warehouse, tmp_path: Path) -> None:
+def test_every_page_draws_every_table(demo_warehouse, tmp_path: Path) -> None:
     db = tmp_path / "serving.duckdb"
     shutil.copy(serving_paths(demo_warehouse.db).db, db)
-    _add_planned_tables(db)
     manifest = write_site(db, tmp_path / "site")
     assert {slug: page["missing"] for slug, page in manifest["pages"].items() if page["missing"]} == {}
     drawn = {slug: (tmp_path / "site" / page["file"]).read_text() for slug, page in manifest["pages"].items()}

@@ -1,7 +1,7 @@
 -- Invoice indicators per enterprise at every month-start as-of date after its first invoice.
 -- Row (enterprise, as_of_date) uses only invoices issued before as_of_date (point in time):
 -- running windows over a dense enterprise × month grid, the month before as_of_date included.
--- Definitions, units and sources: models/marts/_enterprise_indicators.yml.
+-- Definitions, units and sources: models/marts/indicators/_enterprise_indicators.yml.
 with monthly as (
     select * from {{ ref('int_invoices_monthly') }}
 ),
