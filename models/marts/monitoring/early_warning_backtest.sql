@@ -84,7 +84,8 @@ select
     rules.signal_id,
     coalesce(precision_.flags, 0) as flags,
     coalesce(precision_.flags, 0) / panel_dates.n_dates as flags_per_month,
-    precision_.precision_12m,
+    -- without a dated default (the CUMCM files) the labelled rows are the non-defaulters only
+    case when (select count(*) from defaults) > 0 then precision_.precision_12m end as precision_12m,
     recall.recall_3m,
     recall.median_lead_months,
     (select count(*) from defaults) as defaults,
