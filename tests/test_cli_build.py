@@ -38,7 +38,10 @@ def test_demo_warehouse_is_complete_and_reconciled(demo_warehouse):
     assert set(recon["source_table"]) == {"enterprises", "invoices", "loans", "loan_performance", "financial_statements",
                                          "default_events"}
     assert recon["is_reconciled"].all()
-    assert query(db, "select count(*) as n from marts.enterprise_indicators")["n"][0] == DEMO_ENTERPRISES
+    # the monthly panel: every enterprise at every as-of date, one latest row each
+    panel = query(db, "select count(*) as n, count(distinct as_of_date) as months, count(*) filter (where is_latest) as latest "
+                      "from marts.enterprise_indicators")
+    assert panel["latest"][0] == DEMO_ENTERPRISES and panel["n"][0] == DEMO_ENTERPRISES * panel["months"][0]
     loans = query(db, "select label_status, is_default from marts.loan_features")
     assert len(loans) > 0 and loans["label_status"].isin(["defaulted", "performing", "window_open", "no_performance_data"]).all()
     indicators = query(db, "select * from marts.enterprise_indicators")

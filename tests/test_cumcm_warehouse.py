@@ -38,8 +38,10 @@ def test_counts_reconcile_per_file(cumcm_warehouse):
 
 
 def test_every_enterprise_has_indicators_and_no_loans_are_needed(cumcm_warehouse):
-    ind = query(cumcm_warehouse, "select * from marts.enterprise_indicators")
+    ind = query(cumcm_warehouse, "select * from marts.enterprise_indicators where is_latest")
     assert len(ind) == 425 and ind["enterprise_id"].is_unique
+    months = query(cumcm_warehouse, "select count(distinct as_of_date) as n from marts.enterprise_indicators")["n"][0]
+    assert months == 30  # 2017-10 to 2020-03: 12 months after the first invoice month to the final as-of date
     assert ind["net_sales"].notna().all()
     rated = ind[ind["has_credit_record"]]
     assert len(rated) == 123 and set(rated["credit_rating"]) == {"A", "B", "C", "D"}

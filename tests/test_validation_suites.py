@@ -245,7 +245,7 @@ def test_corrupted_result_rows_are_correct(corrupted_results: pd.DataFrame) -> N
     assert row["severity"] == "critical" and not row["success"]
     assert row["unexpected_count"] == 1 and row["element_count"] == 7
     assert row["unexpected_percent"] == pytest.approx(100 / 7)
-    assert json.loads(row["kwargs"]) == {"column": "net_sales", "min_value": 0.0}
+    assert json.loads(row["kwargs"]) == {"column": "net_sales", "min_value": 0.0, "mostly": 0.999}
     assert row["observed_value"] == "unexpected values (sample): [-500.0]"
     rating = _row(corrupted_results, "expect_column_values_to_be_in_set", "credit_rating")
     # Enterprises without a credit record (NULL rating) are not counted as unexpected.

@@ -157,20 +157,20 @@ select
     case when months_in_last_12 >= 6 and avg_monthly_sales_12m > 0
          then std_monthly_sales_12m / avg_monthly_sales_12m end as sales_volatility_12m,
     case when months_in_prior_12 = 12
-         then {{ safe_divide('sales_last_3m / 3', 'sales_prior_12m / 12') }} end as sales_slowdown_ratio,
+         then {{ safe_divide('round(sales_last_3m, 2) / 3', 'round(sales_prior_12m, 2) / 12') }} end as sales_slowdown_ratio,
     -- recent change: the first months of a deterioration show here before any 12-month figure moves
     case when months_in_prev_3 = 3
-         then {{ safe_divide('sales_last_3m', 'sales_prev_3m') }} end as sales_change_3m,
+         then {{ safe_divide('round(sales_last_3m, 2)', 'round(sales_prev_3m, 2)') }} end as sales_change_3m,
     case when months_in_last_12 >= 6 and avg_monthly_sales_12m > 0
-         then sales_last_1m / avg_monthly_sales_12m end as sales_last_month_ratio,
+         then round(sales_last_1m, 2) / avg_monthly_sales_12m end as sales_last_month_ratio,
     case when months_in_prior_12 = 12
-         then {{ safe_divide('purchases_last_3m / 3', 'purchases_prior_12m / 12') }} end as purchase_slowdown_ratio,
+         then {{ safe_divide('round(purchases_last_3m, 2) / 3', 'round(purchases_prior_12m, 2) / 12') }} end as purchase_slowdown_ratio,
     case when months_in_prev_3 = 3
          then {{ safe_divide('orders_last_3m', 'orders_prev_3m') }} end as orders_change_3m,
     {{ safe_divide('voided_last_3m', 'invoices_last_3m') }} as void_ratio_3m,
     case when months_in_last_12 >= 6
-         then {{ safe_divide('sales_last_3m - purchases_last_3m', 'sales_last_3m') }}
-              - {{ safe_divide('sales_last_12m - purchases_last_12m', 'sales_last_12m') }} end as gross_margin_change_3m,
+         then {{ safe_divide('round(sales_last_3m - purchases_last_3m, 2)', 'round(sales_last_3m, 2)') }}
+              - {{ safe_divide('round(sales_last_12m - purchases_last_12m, 2)', 'round(sales_last_12m, 2)') }} end as gross_margin_change_3m,
 
     {{ safe_divide('sales_voided + purchase_voided', 'sales_invoices + purchase_invoices') }} as void_ratio_count,
     {{ safe_divide('sales_voided_abs_amount', 'sales_abs_amount') }} as void_ratio_amount,

@@ -23,6 +23,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassif
 from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import GaussianNB
 from sklearn.svm import SVC
+from threadpoolctl import threadpool_limits
 
 from .folds import inner_cv
 from .logistic import LogisticPD
@@ -81,6 +82,26 @@ DEFAULT_SPECS: dict[str, ModelSpec] = {
 }
 
 
+class SerialHistGradientBoosting(HistGradientBoostingClassifier):
+    """Histogram gradient boosting on one OpenMP thread: identical trees on every rebuild.
+
+    With several threads the histogram sums are added in a varying order, ties between splits
+    break differently, and a rebuild gave other PDs. The CV folds run in parallel processes, so
+    the single thread costs little."""
+
+    def fit(self, X, y, sample_weight=None):
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    def predict_proba(self, X):
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return super().predict_proba(X)
+
+    def decision_function(self, X):
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return super().decision_function(X)
+
+
 class SampledSVC(ClassifierMixin, BaseEstimator):
     """RBF SVC fitted on at most ``max_train_rows`` rows: a seeded, class-stratified sample.
 
@@ -129,7 +150,7 @@ def make_estimator(name: str, params: Mapping[str, object] | None = None, *, ran
     if name == "naive_bayes":
         return GaussianNB(**params)
     if name == "gradient_boosting":
-        return HistGradientBoostingClassifier(random_state=random_state, early_stopping=False, **params)
+        return SerialHistGradientBoosting(random_state=random_state, early_stopping=False, **params)
     if name == "svm":
         return SampledSVC(random_state=random_state, **params)
     raise ValueError(f"unknown model {name!r}; choose from {MODEL_NAMES}")

@@ -117,9 +117,10 @@ def indicator_expectations() -> list:
         "x22_current_debt_ratio": (0, 5), "x23_fixed_asset_ratio": (0, 1), "altman_z_score": (-50, 50),
     }
     expectations = [
-        _between("net_sales", WARNING, "Cumulative net sales since the first invoice: red-letter invoices "
-                 "reverse earlier sales, so only a reversal of sales made before the data starts (early "
-                 "panel months of the CUMCM files) makes it negative.", min_value=0, mostly=0.999),
+        _between("net_sales", CRITICAL, "Cumulative net sales since the first invoice cannot be negative: "
+                 "red-letter invoices only reverse earlier sales. A few early panel rows may, when they "
+                 "reverse sales made before the data starts (the CUMCM files: 4 of 12,750).",
+                 min_value=0, mostly=0.999),
         _between("avg_sales_invoice_amount", CRITICAL, "Gross positive sales per order.", min_value=0),
         _between("avg_purchase_invoice_amount", CRITICAL, "Gross positive purchases per order.", min_value=0),
         _between("sales_volatility_12m", CRITICAL, "A standard deviation over a positive mean.", min_value=0),
