@@ -74,3 +74,13 @@ def test_rating_migration_counts_and_shares(demo_warehouse):
     assert got.to_dict() == expected.sort_index().to_dict()
     shares = mart.groupby(["as_of_date", "from_grade"])["share"].sum()
     np.testing.assert_allclose(shares, 1.0)
+
+
+def test_loan_backtest_uses_fully_reported_windows_only(demo_warehouse):
+    rows = query(demo_warehouse.db, """
+        select b.entity_id, f.disbursement_date, (select max(month) from staging.stg_loan_performance) as last_month
+        from intermediate.int_pd_backtest_rows b join marts.loan_features f on f.loan_id = b.entity_id
+        where b.level = 'loan'""")
+    assert len(rows) > 1000
+    window_end = pd.to_datetime(rows["disbursement_date"]).dt.to_period("M").dt.to_timestamp() + pd.DateOffset(months=11)
+    assert (window_end <= pd.to_datetime(rows["last_month"])).all()

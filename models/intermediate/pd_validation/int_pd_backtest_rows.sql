@@ -8,6 +8,15 @@ with scores as (
     where observed_default is not null and pd_out_of_time is not null
 ),
 
+loan_windows as (
+    -- a loan's label is known early when it defaults, late when it performs: keep only loans whose
+    -- whole window is reported, or recent cohorts would count their defaults without their performers
+    select loan_id
+    from {{ ref('loan_features') }}
+    where {{ dbt.dateadd('month', var('default_window_months') - 1, "date_trunc('month', disbursement_date)") }}
+          <= (select max(month) from {{ ref('stg_loan_performance') }})
+),
+
 runs as (
     select level, variant, oot_split, oot_train_end from {{ ref('pd_model_runs') }}
     where status = 'fitted' and oot_split is not null
@@ -40,3 +49,4 @@ select
     end as evaluation_window
 from scores
 inner join periods on periods.level = scores.level and periods.variant = scores.variant
+where scores.level = 'enterprise' or scores.entity_id in (select loan_id from loan_windows)
