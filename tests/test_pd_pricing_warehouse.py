@@ -146,8 +146,9 @@ def test_every_enterprise_and_loan_is_scored_with_a_pd_in_the_unit_interval(demo
 def test_pd_tables_are_identical_on_rebuild(demo_warehouse, tmp_path):
     """Seeded: a second build from the same raw files writes the same PDs, metrics and registry.
 
-    DuckDB's parallel double sums may differ in the last bits between builds (summation order),
-    so numbers are compared to 1e-9 relative, and the data fingerprint and model id (hashes of
+    DuckDB's parallel double sums may differ in the last bits between builds (summation order)
+    and the iterative fits amplify that to ~1e-8 (measured: 1.9e-9 on PDs, 3.8e-8 on a metric),
+    so numbers are compared to 1e-6 relative, and the data fingerprint and model id (hashes of
     the training data) are left out: they are only bitwise stable with threads: 1."""
     from conftest import build_warehouse
 
@@ -158,7 +159,7 @@ def test_pd_tables_are_identical_on_rebuild(demo_warehouse, tmp_path):
                 "select * exclude (trained_at, model_id, data_fingerprint, hyperparameters) from marts.pd_model_registry "
                 "order by level, variant, model",
                 "select * from marts.pd_model_metrics order by all"]:
-        pd.testing.assert_frame_equal(query(demo_warehouse.db, sql), query(db2, sql), check_exact=False, rtol=1e-9)
+        pd.testing.assert_frame_equal(query(demo_warehouse.db, sql), query(db2, sql), check_exact=False, rtol=1e-6)
     # the registry's JSON holds the CV Brier and AUC of the tuning and calibration choices: the
     # summation noise of the inputs, amplified by the iterative logistic fit, moves them by up to
     # ~1e-8 relative, so its numbers are compared to 1e-6 and everything else exactly
