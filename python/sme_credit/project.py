@@ -24,6 +24,10 @@ def dbt_env(raw_dir: Path, db_path: Path) -> dict[str, str]:
         SME_CREDIT_RAW_DIR=str(Path(raw_dir).resolve()),
         SME_CREDIT_DB=str(Path(db_path).resolve()),
     )
+    # OpenMP on one thread in the dbt process and the CV worker processes it starts: histogram
+    # gradient boosting sums in thread order, and a rebuild must give the same models. The CV
+    # folds run in parallel processes, so this costs little.
+    env.setdefault("OMP_NUM_THREADS", "1")
     return env
 
 
