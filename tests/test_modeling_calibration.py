@@ -136,8 +136,9 @@ def test_degenerate_raw_columns_have_reasons():
         "id": ["a", "b", "c", "d"],
     })
     reasons = degenerate_columns(raw, max_levels=3).set_index("feature")["reason"].to_dict()
+    # many levels are not degenerate: the encoder buckets the rare ones (identifiers go earlier)
     assert reasons == {"const": "constant", "nan": "all_missing", "inf": "constant",
-                       "date": "unsupported_dtype", "id": "high_cardinality"}
+                       "date": "unsupported_dtype"}
 
 
 def test_champion_rule_auc_then_brier_then_simplicity():

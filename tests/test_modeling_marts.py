@@ -7,14 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import REPO
 from fake_dbt import FakeDbt, create_table, load_model, referenced_models
 from sme_credit.modeling import marts, tasks
 from sme_credit.modeling.folds import cv_splits
 from sme_credit.modeling.tables import TABLE_COLUMNS
 
-FAST = {"models": ("logistic", "random_forest", "naive_bayes"), "cv_repeats": 1, "cv_folds": 3, "random_state": 5}
+FAST = {"models": ("logistic", "random_forest", "naive_bayes", "woe_scorecard"), "cv_repeats": 1, "cv_folds": 3,
+        "random_state": 5}
 PD_MODELS = ["pd_scores", "pd_model_metrics", "pd_coefficients", "pd_goodness_of_fit", "pd_feature_importance",
-             "pd_screening", "pd_calibration", "pd_model_registry"]
+             "pd_screening", "pd_calibration", "pd_model_registry", "pd_scorecard_points"]
+MODEL_REFS = ["validated_enterprise_indicators", "validated_loan_features", "indicator_expected_signs"]
 
 
 def synthetic_marts(n: int = 400, seed: int = 11, n_loans: int = 900) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -206,11 +209,12 @@ def session(marts_frames):
     con = duckdb.connect()
     create_table(con, "validated_enterprise_indicators", indicators)
     create_table(con, "validated_loan_features", loans)
+    create_table(con, "indicator_expected_signs", pd.read_csv(REPO / "seeds" / "indicator_expected_signs.csv"))
     settings = {"pd_models": ",".join(FAST["models"]), "pd_cv_repeats": str(FAST["cv_repeats"]),
                 "pd_cv_folds": str(FAST["cv_folds"]), "pd_random_state": str(FAST["random_state"])}
     dbt = FakeDbt(con, config=settings)
     fits = load_model("intermediate/int_pd_model_fits.py").model(dbt, con)
-    assert dbt.refs == ["validated_enterprise_indicators", "validated_loan_features"]
+    assert dbt.refs == MODEL_REFS
     assert dbt.configured == {"materialized": "table", "schema": "intermediate"}
     create_table(con, "int_pd_model_fits", fits)
     return con
@@ -221,8 +225,23 @@ def test_fit_model_writes_one_row_per_task(session):
                        "order by level, variant").fetchall()
     assert [(r[0], r[1], r[2]) for r in fits] == sorted(SNAPSHOT_RUN)
     assert all(r[3] in FAST["models"] and r[4] > 0 for r in fits if r[2] == "fitted")
-    assert referenced_models("intermediate/int_pd_model_fits.py") == [
-        "validated_enterprise_indicators", "validated_loan_features"]
+    assert referenced_models("intermediate/int_pd_model_fits.py") == MODEL_REFS
+
+
+def test_a_task_that_cannot_be_fitted_reuses_the_earlier_fit(fits, marts_frames):
+    indicators, loans = marts_frames
+    few = loans[(loans["is_default"] != 1) | (loans.index < 3)]  # 3 defaults: can't be fitted
+    again = marts.fit_warehouse_models(indicators, few, tasks=[("loan", "all")], reusable=fits,
+                                       reusable_source="test warehouse", log=lambda _: None, **FAST)
+    (loan,) = again
+    assert loan.status == "reused" and "need 10 of each" in loan.reason and "test warehouse" in loan.reason
+    assert len(loan.scores) == len(few) * len(FAST["models"])
+    # score-only mode reuses even a task that could be fitted, and a task the data rule out never is
+    score_only = marts.fit_warehouse_models(indicators, loans, reusable=fits, score_only=True,
+                                            log=lambda _: None, **FAST)
+    status = {(f.level, f.variant): f.status for f in score_only}
+    assert status[("loan", "all")] == "reused" and status[("enterprise", "snapshot_with_rating")] == "reused"
+    assert status[("enterprise", "point_in_time")] == "skipped"
 
 
 @pytest.mark.parametrize("name", PD_MODELS)

@@ -27,6 +27,8 @@ EXPECTED_COLUMNS = {
     "registry": ["model_id", "level", "variant", "model", "is_champion", "champion_rule", "trained_at",
                  "training_rows", "n_features", "data_fingerprint", "hyperparameters", "calibration_method",
                  "package_version"],
+    "scorecard_points": ["level", "variant", "model", "feature", "bin_index", "bin", "n", "event_rate", "woe", "iv",
+                         "coefficient", "points"],
 }
 
 
@@ -82,7 +84,9 @@ def test_tables_have_exactly_the_documented_columns(sim):
         assert len(tables[name]) > 0, name
         assert (tables[name]["level"] == "enterprise").all() and (tables[name]["variant"] == "with_rating").all()
     assert set(result.metrics.evaluation) == {"cv", "out_of_time", "in_sample"}
-    assert result.goodness_of_fit.statistic.tolist() == [
+    gof = result.goodness_of_fit
+    assert set(gof.model) == {"logistic", "regularised_logistic"}
+    assert gof[gof.model == "logistic"].statistic.tolist() == [
         "minus_2_log_likelihood", "cox_snell_r2", "nagelkerke_r2",
         "hosmer_lemeshow_chi2", "hosmer_lemeshow_df", "hosmer_lemeshow_p"]
     assert set(result.feature_importance.importance_type) == {"impurity", "permutation"}
@@ -110,7 +114,7 @@ def test_champion_is_good_and_well_calibrated(sim):
 
 def test_logistic_recovers_signs_and_magnitudes(sim):
     X, y, p, ids, year, result = sim
-    coef = result.coefficients.set_index("feature")
+    coef = result.coefficients[result.coefficients.model == "logistic"].set_index("feature")
     # design columns are robust-scaled: convert back to raw units with the fitted IQR
     numeric = result.models["logistic"].named_steps["preprocess"].named_transformers_["numeric"]
     scale = pd.Series(numeric.named_steps["scale"].scale_, index=numeric.feature_names_in_)
@@ -193,13 +197,13 @@ def test_registry_documents_the_fit(sim):
     assert reg["data_fingerprint"].nunique() == 1
     assert "scikit-learn 1.9" in reg["package_version"].iloc[0]
     hyper = json.loads(reg.loc["random_forest", "hyperparameters"])
-    assert hyper["estimator"]["min_samples_leaf"] in (25, 10, 3)
+    assert hyper["estimator"]["min_samples_leaf"] in (10, 3, 1)
     assert hyper["calibration"]["method"] == reg.loc["random_forest", "calibration_method"]
     assert set(hyper["calibration"]["cv_brier"]) == {"none", "sigmoid", "isotonic"}
     assert reg.loc["svm", "calibration_method"] in ("sigmoid", "isotonic")
     assert reg.loc["logistic", "calibration_method"] == "none"
     assert json.loads(reg.loc["logistic", "hyperparameters"])["logistic_fit"]["method"] == "mle"
-    assert reg.loc["logistic", "n_features"] == len(result.coefficients) - 1
+    assert reg.loc["logistic", "n_features"] == (result.coefficients.model == "logistic").sum() - 1
 
 
 def test_identical_outputs_on_rerun_and_across_n_jobs():
@@ -224,6 +228,7 @@ def test_single_model_subset_and_perfect_separation():
                            models=("logistic",), cv_repeats=1, cv_folds=3)
     hyper = json.loads(result.registry.hyperparameters.iloc[0])
     assert hyper["logistic_fit"]["method"] == "l2_penalized"
+    assert any(n.startswith("logistic: ") and "refitted with L2" in n for n in result.notes)  # surfaced
     assert "rating" in result.coefficients.feature.tolist()
     assert np.isfinite(result.coefficients[["b", "se"]].to_numpy()).all()
     assert _flat(result.metrics, "logistic", "cv")["auc"] > 0.95

@@ -11,14 +11,25 @@ def model(dbt, session):
     # One ref per statement: dbt finds the dependencies by reading this source.
     validated_enterprise_indicators = dbt.ref("validated_enterprise_indicators")
     validated_loan_features = dbt.ref("validated_loan_features")
+    indicator_expected_signs = dbt.ref("indicator_expected_signs")
 
     from sme_credit.modeling import marts
     from sme_credit.warehouse import frame_from_relation
 
     settings = marts.settings_from_config(dbt.config.get)
+    if str(dbt.config.get("pd_monotone_constraints")).lower() in ("true", "1", "yes"):
+        signs = frame_from_relation(indicator_expected_signs)
+        settings["config"] = marts.PDModelConfig(monotone=dict(zip(signs["feature"], signs["expected_sign"].astype(int))))
+    # fallback for tasks this build can't fit: another warehouse's fits (score-only mode), or
+    # this warehouse's fits of its previous build, still in place until this model replaces them
+    models_from = dbt.config.get("pd_models_from") or None
+    reusable = marts.earlier_fits(session, models_from)
     fits = marts.fit_warehouse_models(
         frame_from_relation(validated_enterprise_indicators),
         frame_from_relation(validated_loan_features),
+        reusable=reusable,
+        reusable_source=models_from or "this warehouse's previous build",
+        score_only=bool(models_from),
         **settings,
     )
     return marts.fits_table(fits)

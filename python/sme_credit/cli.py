@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -86,6 +87,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         raw_dir = project.DEFAULT_RAW_DIR
     db_path = db_path or project.DEFAULT_DB
 
+    if args.models_from and not Path(args.models_from).exists():
+        _progress(f"--models-from {args.models_from}: no such warehouse file")
+        return 2
+    if args.models_from:
+        # read by dbt_project.yml's var pd_models_from (an env var, so it can't clash with --vars)
+        os.environ["SME_CREDIT_MODELS_FROM"] = str(Path(args.models_from).resolve())
     _progress(f"dbt build: raw files {raw_dir.resolve()} → warehouse {db_path.resolve()}")
     started = time.perf_counter()
     code = project.run_dbt(["build", *args.dbt_args], raw_dir, db_path)
@@ -94,9 +101,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         _progress(f"dbt build failed (exit {code}) after {elapsed:.0f} s — see the messages above")
         return code
     _progress(f"dbt build finished in {elapsed:.0f} s")
-    from sme_credit.warehouse import describe_warehouse
+    from sme_credit.warehouse import describe_warehouse, pd_fallback_summary
 
     print(describe_warehouse(db_path))
+    fallback = pd_fallback_summary(db_path)
+    if fallback:
+        print(fallback, flush=True)
     from sme_credit.serving.publish import publish_after_build
 
     return publish_after_build(db_path, progress=_progress)
@@ -109,12 +119,35 @@ def cmd_dbt(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.what == "models":
+        return cmd_bench_models(args)
     from sme_credit.bench import run_benchmark
 
     _progress(f"benchmark: {args.invoices:,} invoices in {args.work_dir}")
     report = run_benchmark(args.invoices, Path(args.work_dir), n_enterprises=args.enterprises, keep=args.keep)
     print(json.dumps(report, indent=2, default=str))
     return 0
+
+
+def cmd_bench_models(args: argparse.Namespace) -> int:
+    from sme_credit.benchmarks.models import benchmark_warehouse, to_markdown
+
+    db_path = Path(args.db) if args.db else project.DEFAULT_DB
+    if not db_path.exists():
+        _progress(f"no warehouse at {db_path}: build it first (make build) or pass --db FILE")
+        return 2
+    table = benchmark_warehouse(db_path, log=_progress)
+    if table.empty:
+        _progress(f"{db_path}: no fitted PD task to benchmark (see marts.pd_model_runs)")
+        return 1
+    text = to_markdown(table, db_path)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(text)
+    _progress(f"wrote {out}")
+    champions = table[table["is_champion"]]
+    return 0 if champions["at_or_above_plain"].all() else 1
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -179,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     bld.add_argument("--db", help="warehouse file (default warehouse/sme_credit.duckdb; env SME_CREDIT_DB)")
     bld.add_argument("--enterprises", type=int, default=1000, help="with --data demo: enterprises to generate")
     bld.add_argument("--seed", type=int, default=42, help="with --data demo: generator seed")
+    bld.add_argument("--models-from", metavar="OLD.duckdb", default=None,
+                     help="score-only mode: score with the fitted PD models of another warehouse instead of refitting")
     bld.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt after `--`")
     bld.set_defaults(func=cmd_build)
 
@@ -193,11 +228,20 @@ def build_parser() -> argparse.ArgumentParser:
     dbt.set_defaults(func=cmd_dbt)
     bench = sub.add_parser(
         "bench",
-        help="time the generator and the dbt build of the invoice marts on N invoices",
-        description="Generate N invoices, time a hand-written DuckDB aggregation per enterprise-month as the "
-        "reference, then `dbt run --select +enterprise_indicators`; prints wall times, per-model seconds and "
-        "peak memory. A benchmark, not a test.",
+        help="benchmarks: `bench [invoices]` times the invoice marts on N invoices; `bench models` compares "
+        "the PD models with plain scikit-learn baselines",
+        description="`bench invoices` (default): generate N invoices, time a hand-written DuckDB aggregation per "
+        "enterprise-month as the reference, then `dbt run --select +enterprise_indicators`; prints wall times, "
+        "per-model seconds and peak memory. `bench models [--db FILE]`: for every fitted PD task of the "
+        "warehouse, plain LogisticRegression and RandomForest baselines on the same rows and CV folds next to "
+        "every project model; prints the table and writes it to --out (exit 1 if a champion is below a "
+        "baseline beyond the fold noise). Benchmarks, not tests.",
     )
+    bench.add_argument("what", nargs="?", choices=["invoices", "models"], default="invoices",
+                       help="invoices (default) or models")
+    bench.add_argument("--db", default=None, help="with models: warehouse file (default warehouse/sme_credit.duckdb)")
+    bench.add_argument("--out", default=str(project.PROJECT_DIR / "reports" / "model_benchmark.md"),
+                       help="with models: markdown file to write (default reports/model_benchmark.md)")
     bench.add_argument("--invoices", type=int, default=10_000_000, help="invoice rows (default 10,000,000)")
     bench.add_argument("--enterprises", type=int, default=None, help="enterprises (default invoices / 20,000, at least 1,000)")
     bench.add_argument("--work-dir", default="/tmp/sme_credit_bench", help="scratch directory (deleted afterwards)")

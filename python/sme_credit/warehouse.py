@@ -41,3 +41,31 @@ def describe_warehouse(db_path: str | Path) -> str:
     lines.append("Query it: python -c \"import duckdb; print(duckdb.connect('%s', read_only=True)"
                  ".sql('from marts.enterprise_indicators limit 5'))\"" % Path(db_path))
     return "\n".join(lines)
+
+
+def pd_fallback_summary(db_path: str | Path) -> str | None:
+    """The end-of-build warning when PDs did not all come from models fitted by this build.
+
+    None when every PD task the data allow was fitted and every enterprise PD is a model's (or
+    1 for enterprises in default).
+    """
+    with connect_read_only(db_path) as con:
+        runs = con.execute("select level, variant, status, reason from marts.pd_model_runs "
+                           "where status <> 'fitted' order by level, variant").fetchall()
+        sources = dict(con.execute("select pd_source, count(*) from marts.enterprise_pd group by 1").fetchall())
+    fallback = {k: v for k, v in sources.items() if k not in ("model", "in_default")}
+    not_fitted = [r for r in runs if r[2] == "reused" or (r[2] == "skipped" and "need" in (r[3] or ""))]
+    if not fallback and not not_fitted:
+        return None
+    total = sum(sources.values())
+    lines = ["!" * 100, "!! PD FALLBACK: not every PD of this build comes from a model fitted on this data."]
+    lines += [f"!!   {level}/{variant} {status}: {reason}" for level, variant, status, reason in not_fitted]
+    for source, label in (("reused_model", "the reused models of an earlier build (pd_model_runs)"),
+                          ("rating_master_scale", "seeds/rating_pd_master_scale.csv per rating grade: an "
+                           "ASSUMPTION until the bank supplies its own master scale"),
+                          (None, "nowhere (no model and no master-scale row): pricing declines them")):
+        if fallback.get(source):
+            lines.append(f"!!   {fallback[source]:,} of {total:,} enterprise PDs from {label}")
+    lines += ["!! More history (defaults) lets the models fit; `sme-credit build --models-from OLD.duckdb` scores "
+              "with another warehouse's models.", "!" * 100]
+    return "\n".join(lines)

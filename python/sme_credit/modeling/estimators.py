@@ -1,14 +1,24 @@
-"""The four PD model families and their small hyper-parameter grids.
+"""The PD model families and their small hyper-parameter grids.
 
-* ``logistic``      – :class:`~sme_credit.modeling.logistic.LogisticPD` on screened features;
+* ``logistic``      – the seed papers' model: :class:`~sme_credit.modeling.logistic.LogisticPD`
+                      on the stepwise-screened features, reported with SPSS-style tables (the
+                      paper-replication model; the stepwise step keeps few features);
+* ``regularised_logistic`` – L2 logistic regression on every preprocessed feature, strength chosen
+                      by inner CV (the penalty, not a p-value walk, decides what counts);
 * ``random_forest`` – scikit-learn random forest on all (preprocessed) features;
+* ``gradient_boosting`` – histogram gradient boosting on the raw numbers with their missing values
+                      (native NaN handling), early stopping, optional monotonic constraints;
+* ``woe_scorecard`` – optbinning WoE binning + logistic regression, scaled to points
+                      (:mod:`.woe`): the scorecard table a bank's committee signs off;
 * ``naive_bayes``   – Gaussian naive Bayes on screened features;
-* ``svm``           – RBF support vector machine on screened features; it has no native
-                      probabilities, so it is always calibrated (Platt or isotonic);
-* ``gradient_boosting`` – scikit-learn histogram gradient boosting on all features (a
-                      challenger: interactions and thresholds the forest averages away).
+* ``svm``           – RBF support vector machine on screened features, fitted on at most 3,000
+                      rows; it has no native probabilities, so it is always calibrated.
 
-Grids are listed simplest-first: GridSearchCV keeps the first of tied candidates.
+Each spec says which inputs its family reads (``inputs``): ``screened`` (after the paper's
+screening), ``design`` (winsorised, scaled, imputed with missing indicators, one-hot),
+``tree`` (the numbers as they are, NaN kept; one-hot categories) or ``raw`` (the cleaned raw
+columns; the scorecard bins them itself). Grids are listed simplest-first: GridSearchCV keeps the
+first of tied candidates.
 """
 
 from __future__ import annotations
@@ -26,9 +36,12 @@ from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
 from .folds import inner_cv
-from .logistic import LogisticPD
+from .logistic import LogisticPD, RegularisedLogisticPD
+from .woe import WoEScorecard
 
-MODEL_NAMES: tuple[str, ...] = ("logistic", "random_forest", "naive_bayes", "svm", "gradient_boosting")
+MODEL_NAMES: tuple[str, ...] = ("logistic", "regularised_logistic", "random_forest", "gradient_boosting",
+                                "woe_scorecard", "naive_bayes", "svm")
+INPUTS = ("screened", "design", "tree", "raw")
 
 
 @dataclass(frozen=True)
@@ -41,45 +54,86 @@ class ModelSpec:
     """
 
     name: str
-    uses_screening: bool
+    inputs: str
     param_grid: Mapping[str, Sequence] = field(default_factory=dict)
     calibration_candidates: tuple[str, ...] = ("none", "sigmoid", "isotonic")
     complexity: int = 0
     fixed_params: Mapping[str, object] = field(default_factory=dict)
     calibration_strategy: str = "cv"
 
+    def __post_init__(self) -> None:
+        if self.inputs not in INPUTS:
+            raise ValueError(f"{self.name}: inputs must be one of {INPUTS}, got {self.inputs!r}")
+
+    @property
+    def uses_screening(self) -> bool:
+        return self.inputs == "screened"
+
 
 DEFAULT_SPECS: dict[str, ModelSpec] = {
     # Logistic stays uncalibrated on purpose: its coefficient table must reproduce
     # the deployed PD exactly, and ML logistic fits are calibrated-in-the-large anyway.
-    "logistic": ModelSpec("logistic", uses_screening=True, calibration_candidates=("none",), complexity=0),
-    "naive_bayes": ModelSpec("naive_bayes", uses_screening=True, complexity=1),
+    "logistic": ModelSpec("logistic", inputs="screened", calibration_candidates=("none",), complexity=0),
+    "regularised_logistic": ModelSpec(
+        "regularised_logistic", inputs="design", calibration_candidates=("none",), complexity=1,
+        # strongest penalty first (simplest): C = 1 / lambda of the L2 penalty on the standardised design
+        param_grid={"C": [0.01, 0.03, 0.1, 0.3, 1.0]},
+    ),
+    "woe_scorecard": ModelSpec(
+        "woe_scorecard", inputs="raw", calibration_candidates=("none",), complexity=2,
+        param_grid={"C": [0.03, 0.3]},
+    ),
+    "naive_bayes": ModelSpec("naive_bayes", inputs="screened", complexity=3),
     "random_forest": ModelSpec(
         "random_forest",
-        uses_screening=False,
-        param_grid={"min_samples_leaf": [25, 10, 3]},
-        complexity=2,
-        fixed_params={"n_estimators": 100, "max_features": "sqrt"},
-        calibration_strategy="oob",  # one forest fit instead of four per calibration
-    ),
-    "svm": ModelSpec(
-        "svm",
-        uses_screening=True,
-        param_grid={"C": [0.1, 1.0, 10.0]},
-        calibration_candidates=("sigmoid", "isotonic"),
+        inputs="design",
+        # larger leaves first (simpler); a default forest (leaf 1) is often best on small samples
+        param_grid={"min_samples_leaf": [10, 3, 1]},
         complexity=4,
-        fixed_params={"kernel": "rbf", "gamma": "scale", "max_train_rows": 3000},
+        # each tree sees at most 2,000 bootstrap rows: large panels cost like small ones; 300
+        # trees keep the averaged PD stable on 100-row samples (100 trees lost 0.01-0.03 AUC there)
+        fixed_params={"n_estimators": 300, "max_features": "sqrt", "max_bootstrap_rows": 2000},
+        calibration_strategy="oob",  # one forest fit instead of four per calibration
     ),
     "gradient_boosting": ModelSpec(
         "gradient_boosting",
-        uses_screening=False,
-        param_grid={"max_leaf_nodes": [7, 15]},
-        complexity=3,
-        # a fixed, modest number of shallow trees with shrinkage and a leaf-size floor: stable
-        # across folds without early stopping (whose inner split would differ per fold)
-        fixed_params={"learning_rate": 0.05, "max_iter": 150, "min_samples_leaf": 40, "l2_regularization": 1.0},
+        inputs="tree",
+        param_grid={"min_samples_leaf": [40, 10], "max_leaf_nodes": [7, 15]},
+        complexity=5,
+        # shrinkage, a leaf-size floor and early stopping on a seeded, stratified 15% of the
+        # training rows (the same split on every rebuild)
+        fixed_params={"learning_rate": 0.05, "max_iter": 500, "l2_regularization": 1.0, "early_stopping": True,
+                      "validation_fraction": 0.15, "n_iter_no_change": 20},
+    ),
+    "svm": ModelSpec(
+        "svm",
+        inputs="screened",
+        param_grid={"C": [0.1, 1.0, 10.0]},
+        calibration_candidates=("sigmoid", "isotonic"),
+        complexity=6,
+        fixed_params={"kernel": "rbf", "gamma": "scale", "max_train_rows": 3000},
     ),
 }
+
+
+class PDRandomForest(RandomForestClassifier):
+    """Random forest whose trees draw at most ``max_bootstrap_rows`` bootstrap rows each.
+
+    On a 10,000-row panel full-size bootstraps made the forest the slowest family; a cap keeps
+    each tree's cost fixed while 500 trees still see every row many times over.
+    """
+
+    def __init__(self, n_estimators=300, *, min_samples_leaf=1, max_features="sqrt", max_bootstrap_rows=2000,
+                 oob_score=False, n_jobs=1, random_state=None):
+        super().__init__(n_estimators=n_estimators, min_samples_leaf=min_samples_leaf, max_features=max_features,
+                         oob_score=oob_score, n_jobs=n_jobs, random_state=random_state)
+        self.max_bootstrap_rows = max_bootstrap_rows
+
+    def fit(self, X, y, sample_weight=None):
+        n = len(y)
+        self.max_samples = (None if not self.max_bootstrap_rows or n <= self.max_bootstrap_rows
+                            else self.max_bootstrap_rows / n)
+        return super().fit(X, y, sample_weight=sample_weight)
 
 
 class SerialHistGradientBoosting(HistGradientBoostingClassifier):
@@ -90,8 +144,16 @@ class SerialHistGradientBoosting(HistGradientBoostingClassifier):
     the single thread costs little."""
 
     def fit(self, X, y, sample_weight=None):
-        with threadpool_limits(limits=1, user_api="openmp"):
-            return super().fit(X, y, sample_weight=sample_weight)
+        # monotonic constraints come as {raw feature: +1/-1} for every catalogued feature: keep the
+        # ones this design has (the fold's columns), restore the parameter afterwards
+        constraints = self.monotonic_cst
+        if isinstance(constraints, dict) and hasattr(X, "columns"):
+            self.monotonic_cst = {c: s for c, s in constraints.items() if c in set(X.columns)} or None
+        try:
+            with threadpool_limits(limits=1, user_api="openmp"):
+                return super().fit(X, y, sample_weight=sample_weight)
+        finally:
+            self.monotonic_cst = constraints
 
     def predict_proba(self, X):
         with threadpool_limits(limits=1, user_api="openmp"):
@@ -144,13 +206,17 @@ def make_estimator(name: str, params: Mapping[str, object] | None = None, *, ran
     params = {**specs[name].fixed_params, **(params or {})}
     if name == "logistic":
         return LogisticPD(**params)
+    if name == "regularised_logistic":
+        return RegularisedLogisticPD(**params)
+    if name == "woe_scorecard":
+        return WoEScorecard(**params)
     if name == "random_forest":
         # n_jobs=1: parallelism is spent on CV folds, not trees (2-core budget)
-        return RandomForestClassifier(random_state=random_state, n_jobs=1, **params)
+        return PDRandomForest(random_state=random_state, n_jobs=1, **params)
     if name == "naive_bayes":
         return GaussianNB(**params)
     if name == "gradient_boosting":
-        return SerialHistGradientBoosting(random_state=random_state, early_stopping=False, **params)
+        return SerialHistGradientBoosting(random_state=random_state, **params)
     if name == "svm":
         return SampledSVC(random_state=random_state, **params)
     raise ValueError(f"unknown model {name!r}; choose from {MODEL_NAMES}")

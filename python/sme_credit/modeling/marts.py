@@ -41,12 +41,14 @@ class TaskFit:
 
     level: str
     variant: str
-    status: str  # "fitted" | "skipped"
+    status: str  # "fitted" | "reused" | "skipped"
     reason: str | None = None
     result: PDModelResult | None = None
     scores: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SCORE_COLUMNS))
     training_rows: int = 0
     training_defaults: int = 0
+    # how the task's rows and folds were made (the model benchmark rebuilds the same folds)
+    settings: dict = field(default_factory=dict)
 
 
 def skip_reason(data: TaskData, cv_folds: int) -> str | None:
@@ -60,6 +62,14 @@ def skip_reason(data: TaskData, cv_folds: int) -> str | None:
     defaults, goods = int(y.sum()), int(len(y) - y.sum())
     if min(defaults, goods) < need:
         return f"{defaults} defaults and {goods} non-defaults among labelled {data.level} rows; need {need} of each"
+    if data.groups is not None:
+        # grouped CV validates across enterprises: a panel repeats each defaulter up to 12 times
+        groups = data.groups[data.labelled]
+        defaulters = groups[(y == 1).to_numpy()].nunique()
+        survivors = groups[(y == 0).to_numpy()].nunique()
+        if min(defaulters, survivors) < need:
+            return (f"{defaulters} enterprises with and {survivors} without a default among labelled "
+                    f"{data.level} rows; grouped CV needs {need} of each")
     return None
 
 
@@ -103,25 +113,54 @@ def fit_task(data: TaskData, *, models: Sequence[str] = MODEL_NAMES, cv_repeats:
                    training_rows=int(keep.sum()), training_defaults=int(y.sum()))
 
 
+def reuse_fit(previous: TaskFit, data: TaskData, why: str, source: str) -> TaskFit | None:
+    """``previous``'s fitted models scoring ``data`` (status ``reused``); None if they can't read it."""
+    try:
+        scores = score_task(previous.result, data)
+    except KeyError:  # the earlier fit needs columns this build does not have
+        return None
+    trained = previous.result.registry["trained_at"].min()
+    return TaskFit(data.level, data.variant, "reused", f"{why}; scored with the models of {source} "
+                   f"(trained {pd.Timestamp(trained).date()})", previous.result, scores,
+                   previous.training_rows, previous.training_defaults, dict(previous.settings))
+
+
 def fit_warehouse_models(enterprise_indicators: pd.DataFrame, loan_features: pd.DataFrame, *,
                          tasks: Sequence[tuple[str, str]] = TASKS, models: Sequence[str] = MODEL_NAMES,
                          cv_repeats: int = 5, cv_folds: int = 5, random_state: int = 42,
                          pit_training_step: int = 3, pit_cv_repeats: int | None = None, horizon_months: int = 12,
-                         config: PDModelConfig | None = None,
+                         config: PDModelConfig | None = None, reusable: Sequence[TaskFit] = (),
+                         reusable_source: str = "an earlier build", score_only: bool = False,
                          log: Callable[[str], None] = print) -> list[TaskFit]:
     """Fit and score every task; skipped tasks carry their reason (and are logged).
 
     pit_cv_repeats: CV repeats of the point-in-time task (default cv_repeats); its sample is
     large, so one grouped 5-fold pass already gives stable figures.
+    reusable: fitted tasks of an earlier build (``fits_from_frame``). A task this build cannot
+    fit for want of defaults is scored with the earlier fit instead (status ``reused``); with
+    ``score_only`` every task that has an earlier fit is scored with it and none is refitted.
+    A task the data rule out (a snapshot task when defaults are dated) is never reused.
     """
+    earlier = {(f.level, f.variant): f for f in reusable if f.result is not None}
     fits = []
     for level, variant in tasks:
         data = task_data(level, variant, enterprise_indicators, loan_features, training_step=pit_training_step,
                          horizon_months=horizon_months)
         repeats = pit_cv_repeats if variant == "point_in_time" and pit_cv_repeats else cv_repeats
-        fit = fit_task(data, models=models, cv_repeats=repeats, cv_folds=cv_folds,
-                       random_state=random_state, config=config)
-        if fit.status == "skipped":
+        previous = None if data.skip else earlier.get((level, variant))
+        fit = None
+        if score_only and previous is not None:
+            fit = reuse_fit(previous, data, "score-only mode", reusable_source)
+        if fit is None:
+            fit = fit_task(data, models=models, cv_repeats=repeats, cv_folds=cv_folds,
+                           random_state=random_state, config=config)
+            fit.settings = {"pit_training_step": pit_training_step, "horizon_months": horizon_months,
+                            "cv_repeats": repeats, "cv_folds": cv_folds, "random_state": random_state}
+            if fit.status == "skipped" and previous is not None:
+                fit = reuse_fit(previous, data, fit.reason, reusable_source) or fit
+        if fit.status == "reused":
+            log(f"PD models {level}/{variant} reused: {fit.reason}")
+        elif fit.status == "skipped":
             log(f"PD models {level}/{variant} skipped: {fit.reason}")
         else:
             log(f"PD models {level}/{variant}: {fit.training_rows} training rows, "
@@ -166,6 +205,30 @@ def fits_from_frame(frame: pd.DataFrame) -> list[TaskFit]:
     """
     return [pickle.loads(a) for a in frame.sort_values(["level", "variant"])["artifact"] if a is not None
             and not (isinstance(a, float) and np.isnan(a))]
+
+
+def earlier_fits(con, db_path: str | None = None, log: Callable[[str], None] = print) -> list[TaskFit]:
+    """The fits of an earlier build: of warehouse ``db_path`` (read-only), else the ones still in
+    ``con``'s ``intermediate.int_pd_model_fits``. Empty when there is none or it can't be read
+    (written by an incompatible package version)."""
+    import duckdb
+
+    try:
+        if db_path:
+            with duckdb.connect(str(db_path), read_only=True) as other:
+                frame = other.sql("from intermediate.int_pd_model_fits").to_arrow_table().to_pandas()
+        else:
+            exists = con.execute("select count(*) from information_schema.tables where table_schema = "
+                                 "'intermediate' and table_name = 'int_pd_model_fits'").fetchall()[0][0]
+            if not exists:
+                return []
+            frame = con.execute("from intermediate.int_pd_model_fits").fetch_arrow_table().to_pandas()
+        return fits_from_frame(frame)
+    except Exception as exc:  # noqa: BLE001 - a missing or incompatible earlier build is not an error
+        if db_path:
+            raise ValueError(f"pd_models_from: cannot read the PD fits of {db_path}: {exc}") from exc
+        log(f"PD models: the earlier build's fits can't be reused ({type(exc).__name__}: {exc})")
+        return []
 
 
 def empty_scores() -> pd.DataFrame:

@@ -85,8 +85,9 @@ def degenerate_columns(features: pd.DataFrame, *, max_levels: int = 50) -> pd.Da
     """Raw columns that cannot carry information, with the reason.
 
     Reasons: ``all_missing``, ``constant`` (one distinct non-missing value),
-    ``unsupported_dtype`` (dates, ...), ``high_cardinality`` (a categorical with more
-    than ``max_levels`` levels: almost always an identifier, not a risk driver).
+    ``unsupported_dtype`` (dates, ...). A categorical with many levels is kept: its rare levels
+    share one "infrequent" level of the one-hot encoder (identifiers are left out earlier, by
+    :func:`~sme_credit.modeling.inputs.identifier_columns`). ``max_levels`` is kept for callers.
     Returns a frame with columns ``feature, reason, n_unique, missing_share``.
     """
     types = infer_feature_types(features)
@@ -106,8 +107,6 @@ def degenerate_columns(features: pd.DataFrame, *, max_levels: int = 50) -> pd.Da
             reason = "all_missing"
         elif n_unique == 1:
             reason = "constant"
-        elif name in types.categorical and n_unique > max_levels:
-            reason = "high_cardinality"
         if reason is not None:
             rows.append(
                 {"feature": name, "reason": reason, "n_unique": n_unique, "missing_share": missing_share}
@@ -232,3 +231,33 @@ def design_feature_sources(design_columns: Iterable[str], types: FeatureTypes) -
             match = next((c for c in categorical if name.startswith(c + CATEGORY_SEPARATOR)), None)
             sources[name] = match if match is not None else name
     return sources
+
+
+def build_tree_preprocessor(
+    types: FeatureTypes,
+    *,
+    max_categories: int = 20,
+    min_category_frequency: float | None = 0.01,
+) -> ColumnTransformer:
+    """Design for tree ensembles that handle missing values natively: numbers as they are (NaN kept,
+    no winsorising or scaling: a tree's splits don't change under monotone maps), categories one-hot
+    as in :func:`build_preprocessor`. Output names: numeric ``x``, dummies ``column=level``."""
+    transformers = []
+    if types.numeric:
+        transformers.append(("numeric", FunctionTransformer(_as_float, feature_names_out="one-to-one"),
+                             list(types.numeric)))
+    if types.categorical:
+        transformers.append(("categorical", Pipeline([
+            ("as_str", FunctionTransformer(categories_as_strings, feature_names_out="one-to-one")),
+            ("onehot", OneHotEncoder(drop="first", handle_unknown="infrequent_if_exist", max_categories=max_categories,
+                                     min_frequency=min_category_frequency, sparse_output=False,
+                                     feature_name_combiner=_category_name)),
+        ]), list(types.categorical)))
+    if not transformers:
+        raise ValueError("no usable feature columns")
+    return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False).set_output(
+        transform="pandas")
+
+
+def _as_float(X) -> pd.DataFrame:
+    return pd.DataFrame(X).astype("float64")

@@ -27,7 +27,8 @@ SLOPE_TIE = 0.1
 CHAMPION_RULE = (
     f"highest mean CV AUC; models within {AUC_TIE} AUC of the best are tied and the lowest mean CV "
     f"Brier wins; Brier within {BRIER_TIE} -> CV calibration slope closest to 1 (within {SLOPE_TIE} tied) "
-    "-> simplest model (logistic < naive_bayes < random_forest < gradient_boosting < svm)"
+    "-> simplest model (logistic < regularised_logistic < woe_scorecard < naive_bayes < random_forest "
+    "< gradient_boosting < svm)"
 )
 
 def _json(obj: Any) -> str:
@@ -67,13 +68,52 @@ def importance_table(fitted, full: Any, types: FeatureTypes, outputs, raw_column
     return pd.concat(frames, ignore_index=True)
 
 
-def screening_table(full: Any, degenerate: pd.DataFrame, outputs) -> pd.DataFrame:
+def fit_notes(fitted, n_rows: int) -> list[str]:
+    """What the final fits decided on their own: fallbacks and samples (for ``result.notes``)."""
+    notes = []
+    if "logistic" in fitted:
+        fit = fitted["logistic"].named_steps["model"].fit_
+        if fit.method != "mle":
+            notes.append(f"logistic: {fit.note}")
+    if "regularised_logistic" in fitted:
+        model = fitted["regularised_logistic"].named_steps["model"]
+        if not model.converged_:
+            notes.append(f"regularised_logistic: lbfgs stopped at max_iter={model.max_iter} before converging")
+    if "svm" in fitted:
+        svc = base_estimator(fitted["svm"].named_steps["model"])
+        if svc.n_train_rows_ < n_rows:
+            notes.append(f"svm: fitted on a class-stratified sample of {svc.n_train_rows_} of {n_rows} rows "
+                         "(a kernel SVM's cost grows with the square of the rows)")
+    if "random_forest" in fitted:
+        forest = base_estimator(fitted["random_forest"].named_steps["model"])
+        if forest.max_samples is not None:
+            notes.append(f"random_forest: each tree draws {forest.max_bootstrap_rows} bootstrap rows of {n_rows}")
+    if "gradient_boosting" in fitted:
+        boost = base_estimator(fitted["gradient_boosting"].named_steps["model"])
+        notes.append(f"gradient_boosting: early stopping kept {boost.n_iter_} of at most {boost.max_iter} trees")
+    return notes
+
+
+def scorecard_points_table(fitted) -> pd.DataFrame:
+    """Bins, WoE, event rates and points of the WoE scorecard (empty without it)."""
+    if "woe_scorecard" not in fitted:
+        return empty_table("scorecard_points").drop(columns=["level", "variant"])
+    return fitted["woe_scorecard"].named_steps["model"].points_table().assign(model="woe_scorecard")
+
+
+def screening_table(full: Any, degenerate: pd.DataFrame, outputs, fitted=None) -> pd.DataFrame:
     raw = pd.DataFrame({
         "step": "degenerate_raw", "feature": degenerate["feature"], "metric": "n_unique",
         "value": degenerate["n_unique"].astype(float), "selected": False,
         "note": "dropped: " + degenerate["reason"],
     })
     frames = [raw, full.screener.report_]
+    if fitted and "woe_scorecard" in fitted:
+        card = fitted["woe_scorecard"].named_steps["model"]
+        frames.append(pd.DataFrame({
+            "step": "woe_information_value", "feature": list(card.iv_.index), "metric": "iv",
+            "value": card.iv_.to_numpy(dtype=float), "selected": [f in set(card.selected_) for f in card.iv_.index],
+            "note": f"optbinning WoE bins; kept in the scorecard when IV >= {card.min_iv}"}))
     selections = [o["selected"] for o in outputs if o["selected"] is not None]
     if selections:
         counts = Counter(f for sel in selections for f in sel)

@@ -35,6 +35,11 @@ TABLE_SCHEMAS: dict[str, dict[str, str]] = {
         "level": "str", "variant": "str", "model": "str", "decile": "int64", "n": "int64",
         "mean_pd": "float64", "observed_rate": "float64",
     },
+    "scorecard_points": {
+        "level": "str", "variant": "str", "model": "str", "feature": "str", "bin_index": "int64", "bin": "str",
+        "n": "int64", "event_rate": "float64", "woe": "float64", "iv": "float64", "coefficient": "float64",
+        "points": "float64",
+    },
     "registry": {
         "model_id": "str", "level": "str", "variant": "str", "model": "str", "is_champion": "bool",
         "champion_rule": "str", "trained_at": "datetime64[us, UTC]", "training_rows": "int64",

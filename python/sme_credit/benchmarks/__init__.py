@@ -1,0 +1,1 @@
+"""Benchmark commands (`sme-credit bench ...`): measurements to quote, not tests."""
