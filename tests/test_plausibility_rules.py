@@ -26,6 +26,8 @@ ENTERPRISES = pd.DataFrame(
 # invoice_number → (row, expected reason); None = staged
 INVOICE_CASES = {
     "s1": (["E1", "sales", "s1", "2017-01-10", "B1", "1000", "130", "1130", "valid"], None),
+    # plausible, but 5 years before the rest: staged, and it does not move the panel's start
+    "e1": (["E1", "sales", "e1", "2011-05-10", "B1", "1000", "130", "1130", "valid"], None),
     "c1": (["E1", "sales", "c1", "2019-01-02", "B1", "1000", "130", "1130", "valid"],
            "issue_date: 2019-01-02 is after the data cut-off 2018-12-31 (rule date_after_cutoff"),
     "c2": (["E1", "sales", "c2", "1989-12-31", "B1", "1000", "130", "1130", "valid"],
@@ -168,7 +170,7 @@ def test_invoice_rules(warehouse):
                          "(and counterparty_id of a purchase) = (E1, sales, k1) (rule key_conflict)"] * 2
     assert "p1" not in got  # numbers of different sellers are different keys
     staged = query(warehouse, "select invoice_number, source_row_count from staging.stg_invoices")
-    assert sorted(staged["invoice_number"]) == ["p1", "p1", "s1"]
+    assert sorted(staged["invoice_number"]) == ["e1", "p1", "p1", "s1"]
     assert staged.loc[staged.invoice_number == "s1", "source_row_count"].item() == 2
 
 
@@ -215,3 +217,4 @@ def test_counts_reconcile_and_calendar_uses_cutoff(warehouse):
     calendar = query(warehouse, "select * from intermediate.int_data_calendar").iloc[0]
     assert str(calendar["data_cutoff_date"])[:10] == CUTOFF
     assert str(calendar["final_as_of_date"])[:10] == "2017-05-01"  # the month after E1's last valid invoice
+    assert str(calendar["first_invoice_month"])[:10] == "2017-01-01"  # not 2011-05: a gap of 5 years

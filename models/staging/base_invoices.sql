@@ -31,16 +31,36 @@ parsed as (
     from source
 ),
 
-keyed as (
+hashed as (
     select
         *,
         -- the key: a sales invoice's number is the enterprise's own; a purchase invoice's number
         -- is its seller's, so two sellers' invoices may share one (the CUMCM data have such pairs)
         case when direction = 'purchase' then counterparty_id end as seller_id,
-        count(distinct (issue_date, counterparty_id, amount, tax, total, status))
-            over (partition by enterprise_id, direction, invoice_number, case when direction = 'purchase' then counterparty_id end)
-            as versions_of_key
+        hash(enterprise_id, direction, invoice_number, case when direction = 'purchase' then counterparty_id end) as key_hash,
+        hash(issue_date, counterparty_id, amount, tax, total, status) as content_hash
     from parsed
+),
+
+conflicts as (
+    -- keys with more than one content: candidates by key hash (one cheap pass over 10^8 rows),
+    -- then grouped by the key itself
+    select key_hash, enterprise_id, direction, invoice_number, seller_id, count(distinct content_hash) as versions_of_key
+    from hashed
+    where key_hash in (select key_hash from hashed group by key_hash having min(content_hash) <> max(content_hash))
+    group by all
+    having count(distinct content_hash) > 1
+),
+
+keyed as (
+    select hashed.*, conflicts.versions_of_key
+    from hashed
+    left join conflicts
+        on conflicts.key_hash = hashed.key_hash
+        and conflicts.enterprise_id is not distinct from hashed.enterprise_id
+        and conflicts.direction is not distinct from hashed.direction
+        and conflicts.invoice_number is not distinct from hashed.invoice_number
+        and conflicts.seller_id is not distinct from hashed.seller_id
 ),
 
 enterprises as (
