@@ -3,9 +3,9 @@
 -- push every enterprise's as-of date there), so: rows after the data cut-off are quarantined in
 -- staging, and a month counts as reported only when at least var('data_month_min_share') of the
 -- peak monthly number of enterprises (invoices) or loans (reports) have rows in it. The panel
--- starts 12 months after the first invoice month of the data's last run without a 12-month gap
--- (a stray early invoice can't stretch the panel back; a share rule would cut the CUMCM data's
--- thin first months).
+-- starts 12 months after the first month of the run of invoice months (no gap of more than 12
+-- months) that ends at the last reported month: a stray early invoice can't stretch the panel
+-- back (a share rule would cut the CUMCM data's thin first months).
 {% set min_share = var('data_month_min_share') %}
 with invoice_months as (
     select cast(date_trunc('month', issue_date) as date) as month, count(distinct enterprise_id) as entities
@@ -26,15 +26,22 @@ report_months as (
     group by all
 ),
 
-calendar as (
+ends as (
     select
         {{ data_cutoff_date() }} as data_cutoff_date,
-        (select max(month) from invoice_runs
-         where months_since_previous is null or months_since_previous > 12) as first_invoice_month,
         (select max(month) from invoice_months
          where entities >= {{ min_share }} * (select max(entities) from invoice_months)) as last_invoice_month,
         (select max(month) from report_months
          where entities >= {{ min_share }} * (select max(entities) from report_months)) as last_reported_month
+),
+
+calendar as (
+    select
+        ends.*,
+        (select max(month) from invoice_runs
+         where (months_since_previous is null or months_since_previous > 12)
+           and month <= ends.last_invoice_month) as first_invoice_month
+    from ends
 )
 
 select
