@@ -5,7 +5,7 @@
     {%- if var('panel_start_date') -%}
     cast(date_trunc('month', date '{{ var("panel_start_date") }}') as date)
     {%- else -%}
-    (select cast(min(month) + interval 12 month as date) from {{ ref('int_invoices_monthly') }} where valid_invoices > 0)
+    (select cast(first_invoice_month + interval 12 month as date) from {{ ref('int_data_calendar') }})
     {%- endif -%}
 {%- endmacro %}
 

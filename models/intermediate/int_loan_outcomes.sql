@@ -1,7 +1,8 @@
 -- Default label per loan: reached var('default_dpd_threshold') (90) days past due within
 -- var('default_window_months') (12) months of disbursement. A loan whose window has not closed
--- by the last reported month and that has not defaulted yet is 'window_open' (label NULL), not
--- a good loan; a loan without any performance row is 'no_performance_data' (label NULL).
+-- by the last reported month (int_data_calendar: one stray late report can't close windows) and
+-- that has not defaulted yet is 'window_open' (label NULL), not a good loan; a loan without any
+-- performance row is 'no_performance_data' (label NULL).
 {% set window_months = var('default_window_months') %}
 with loans as (
     select loan_id, cast(date_trunc('month', disbursement_date) as date) as disbursement_month
@@ -13,7 +14,7 @@ performance as (
 ),
 
 data_end as (
-    select max(month) as last_reported_month from performance
+    select {{ last_reported_month() }} as last_reported_month
 ),
 
 window_performance as (

@@ -16,7 +16,7 @@ parsed as (
 ),
 
 enterprises as (
-    select enterprise_id from {{ ref('stg_enterprises') }}
+    select enterprise_id, founded_on from {{ ref('stg_enterprises') }}
 )
 
 select
@@ -30,6 +30,7 @@ select
         "case when parsed.enterprise_id is null then 'enterprise_id: missing' end",
         "default_date_error",
         "case when parsed.default_date is null then 'default_date: missing' end",
+        implausible_date('default_date', 'parsed.default_date', 'enterprises.founded_on'),
         "case when parsed.default_type is null then 'default_type: missing' end",
         "case when parsed.default_type not in ('dpd90', 'bankruptcy', 'restructuring', 'write_off', 'other') then 'default_type: not one of dpd90, bankruptcy, restructuring, write_off, other: ''' || parsed.default_type || '''' end",
         "case when enterprises.enterprise_id is null then 'enterprise_id: no such usable enterprise (orphan or quarantined enterprise)' end",

@@ -42,9 +42,10 @@ select
     {{ first_reason([
         "case when enterprise_id is null then 'enterprise_id: missing' end",
         "founded_on_error",
+        "case when founded_on > " ~ data_cutoff_date() ~ " then 'founded_on: ' || founded_on || ' is in the future (after the data cut-off ' || " ~ data_cutoff_date() ~ " || ') (rule founded_after_cutoff, var data_cutoff_date)' end",
         "has_defaulted_error",
         "case when credit_rating not in ('A', 'B', 'C', 'D') then 'credit_rating: not one of A, B, C, D: ''' || credit_rating || '''' end",
         "case when size_class not in ('micro', 'small', 'medium') then 'size_class: not one of micro, small, medium: ''' || size_class || '''' end",
-        "case when versions_of_id > 1 then 'enterprise_id: ' || versions_of_id || ' conflicting rows for this id' end",
+        key_conflict('versions_of_id', ['enterprise_id']),
     ]) }} as quarantine_reason
 from keyed

@@ -11,8 +11,8 @@ parsed as (
         {{ parse_number('balance') }} as balance,
         {{ parse_integer('days_past_due') }} as days_past_due,
         {{ unparseable('month', parse_date('month'), 'date') }} as month_error,
-        {{ unparseable('balance', parse_number('balance'), 'number') }} as balance_error,
-        {{ unparseable('days_past_due', parse_integer('days_past_due'), 'integer') }} as days_past_due_error,
+        {{ number_error('balance') }} as balance_error,
+        {{ integer_error('days_past_due') }} as days_past_due_error,
         to_json(struct_pack(loan_id, month, balance, days_past_due)) as raw_record
     from source
 ),
@@ -25,7 +25,9 @@ keyed as (
 ),
 
 loans as (
-    select loan_id from {{ ref('stg_loans') }}
+    select loan_id, cast(date_trunc('month', disbursement_date) as date) as disbursement_month,
+        cast(date_trunc('month', disbursement_date) + to_months(term_months) as date) as maturity_month
+    from {{ ref('stg_loans') }}
 )
 
 select
@@ -39,9 +41,13 @@ select
         "case when keyed.loan_id is null then 'loan_id: missing' end",
         "month_error", "balance_error", "days_past_due_error",
         "case when keyed.month is null then 'month: missing' end",
-        "case when keyed.days_past_due is null or keyed.days_past_due < 0 then 'days_past_due: missing or negative' end",
-        "case when keyed.balance < 0 then 'balance: negative' end",
-        "case when versions_of_key > 1 then 'loan_id, month: ' || versions_of_key || ' conflicting rows for this month' end",
+        implausible_date('month', 'keyed.month'),
+        "case when keyed.month < loans.disbursement_month then 'month: ' || keyed.month || ' is before the loan''s disbursement month ' || loans.disbursement_month || ' (rule month_before_disbursement)' end",
+        "case when keyed.month > loans.maturity_month + to_months(" ~ var('performance_grace_months') ~ ") then 'month: ' || keyed.month || ' is more than " ~ var('performance_grace_months') ~ " months after the loan''s maturity month ' || loans.maturity_month || ' (rule month_after_maturity, var performance_grace_months)' end",
+        "case when keyed.days_past_due is null then 'days_past_due: missing' end",
+        negative_value('days_past_due', 'keyed.days_past_due'),
+        negative_value('balance', 'keyed.balance'),
+        key_conflict('versions_of_key', ['loan_id', 'month']),
         "case when loans.loan_id is null then 'loan_id: no such usable loan (orphan or quarantined loan)' end",
     ]) }} as quarantine_reason
 from keyed

@@ -1,9 +1,9 @@
--- The live book at the latest report month: every loan with a positive balance, its terms, the
+-- The live book at the last reported month (int_data_calendar): every loan with a positive balance, its terms, the
 -- enterprise's current PD (enterprise_pd: 1 when in default) and grade, industry and size, and
 -- its monitoring status; the input of marts.portfolio_exposure.
 with latest as (
     select * from {{ ref('loan_monitoring') }}
-    where month = (select max(month) from {{ ref('loan_monitoring') }})
+    where month = {{ last_reported_month() }}
       and balance > 0
 )
 

@@ -14,7 +14,7 @@ loan_windows as (
     select loan_id
     from {{ ref('loan_features') }}
     where {{ dbt.dateadd('month', var('default_window_months') - 1, "date_trunc('month', disbursement_date)") }}
-          <= (select max(month) from {{ ref('stg_loan_performance') }})
+          <= {{ last_reported_month() }}
 ),
 
 runs as (
