@@ -91,7 +91,8 @@
                   || ' or thousands separator?): set decimal_separator for {{ table }} in _format.yml'
              else {{ plain }} end
     {%- elif what in ('number', 'integer') %}
-        {{ plain }} || ' (decimal_separator {{ fmt.decimal_separator or "unset" }}, thousands_separator {{ "none" if fmt.thousands_separator == "" else (fmt.thousands_separator or "unset") }} for {{ table }} in _format.yml)'
+        {%- set names = {'.': '"."', ',': '","', ' ': 'space', "'": 'apostrophe', '': 'none'} %}
+        {{ plain }} || ' (decimal_separator {{ names.get(fmt.decimal_separator, 'unset') }}, thousands_separator {{ names.get(fmt.thousands_separator, 'unset') }} for {{ table }} in _format.yml)'
     {%- elif what == 'date' and not fmt.date_formats %}
         case when regexp_full_match({{ v }}, '\d{1,2}[./-]\d{1,2}[./-]\d{2,4}')
              then {{ plain }} || ' (day/month order unknown): set date_formats for {{ table }} in _format.yml'
