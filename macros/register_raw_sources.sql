@@ -4,6 +4,8 @@
   For each table of source 'raw' in models/staging/_sources.yml it finds, anywhere under
   var('raw_dir') and with names compared case-insensitively, <table>.parquet / .csv / .csv.gz and
   every such part file under a folder <table>/ (nested folders too: invoices/2022-01/part-00001.CSV).
+  Files and folders whose name starts with '_' or '.' are never read (_format.yml, _archive/);
+  any other .csv/.csv.gz/.parquet file outside the contract's tables is named in a warning.
   - Parquet keeps its types; CSV is read as text (all_varchar) so that a malformed value never
     aborts the read: staging parses every value and quarantines what fails. CSV reading follows
     the table's settings in <raw_dir>/_format.yml (macros/raw_format.sql): delimiter, header_row,
@@ -28,11 +30,13 @@
       ~ " select regexp_extract(rel_lower, '^([^/.]+)', 1) as source_table, rel, size,"
       ~ " case when regexp_matches(rel_lower, '\\.parquet$') then 'parquet' else 'csv' end as file_format"
       ~ " from f where regexp_full_match(rel_lower, '[^/.]+(\\.(parquet|csv|csv\\.gz)|/(.*/)?[^/]+\\.(parquet|csv|csv\\.gz))')"
-      ~ " and not regexp_matches(rel_lower, '(^|/)[._][^/]*$') order by rel") %}
+      ~ " and not regexp_matches(rel_lower, '(^|/)[._]') order by rel") %}
   {% set tables = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | map(attribute='name') | list %}
-  {% for row in listing.rows if row[0] not in tables %}
-    {{ exceptions.warn("raw file " ~ raw_dir ~ "/" ~ row[1] ~ " belongs to no table of the contract (" ~ tables | join(', ') ~ "): not read") }}
-  {% endfor %}
+  {% set unread = [] %}
+  {% for row in listing.rows if row[0] not in tables %}{% do unread.append(row[1]) %}{% endfor %}
+  {% if unread %}
+    {{ exceptions.warn(unread | length ~ " raw file(s) under " ~ raw_dir ~ " belong to no table of the contract (" ~ tables | join(', ') ~ ") and are not read: " ~ unread | join(', ')) }}
+  {% endif %}
   {% do run_query('create or replace table raw.raw_files (source_table varchar, source_file varchar, file_format varchar, size_bytes bigint)') %}
   {% for node in graph.sources.values() if node.source_name == 'raw' %}
     {% set files = [] %}
