@@ -85,6 +85,14 @@ def check_file(con: duckdb.DuckDBPyConnection, path: Path, file: rf.RawFile, tab
     report = FileReport(file.table, file.rel, file.file_format)
     if file.size == 0:
         return report  # an empty file: 0 rows, as the build counts it
+    if file.file_format == "csv" and rf.is_utf8(settings):
+        bad = rf.first_invalid_byte(path, "utf-8")
+        if bad is not None:
+            decodes = [e for e in ("gb18030", "gbk") if rf.first_invalid_byte(path, e) is None]
+            report.error = f"byte {bad} is not valid UTF-8"
+            report.needs.append(f"the file is not UTF-8 (it decodes as {' and '.join(decodes) or 'neither gbk nor gb18030'}):"
+                                f" set encoding for {file.table} in {rf.FORMAT_FILE}")
+            return report
     names = [c.name for c in table.columns]
     literal = rf._sql_string(str(path))
     reader = (f"read_parquet([{literal}])" if file.file_format == "parquet"
@@ -92,9 +100,7 @@ def check_file(con: duckdb.DuckDBPyConnection, path: Path, file: rf.RawFile, tab
     try:
         described = con.execute(f"describe select * from {reader}").fetchall()
     except duckdb.Error as err:
-        report.error = str(err).splitlines()[0]
-        if "unicode" in report.error.lower() or "utf-8" in report.error.lower():
-            report.needs.append(f"the file is not UTF-8: set encoding (gbk or gb18030?) for {file.table} in {rf.FORMAT_FILE}")
+        report.error = " ".join(str(err).split())[:300]
         return report
     present = {name.lower(): dtype for name, dtype, *_ in described if name != "filename"}
     report.missing_columns = [c for c in names if c.lower() not in present]

@@ -195,23 +195,35 @@ def prepare_utf8_copies(raw_dir: Path, out_dir: Path) -> Path | None:
     return Path(out_dir)
 
 
-def transcode_file(source: Path, target: Path, encoding: str, block: int = 1 << 24) -> None:
-    """Decode source (gzip kept) in 16 MB blocks and write it as UTF-8."""
-    is_gz = source.name.lower().endswith(".gz")
-    opener = gzip.open if is_gz else open
+def _blocks(path: Path, block: int = 1 << 24):
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as src:
+        while chunk := src.read(block):
+            yield chunk
+
+
+def first_invalid_byte(path: Path, encoding: str) -> int | None:
+    """Offset of the first byte sequence of path (gzip read through) invalid in encoding, or None."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset = 0
+    for chunk in [*_blocks(path), b""]:
+        try:
+            decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as err:
+            return offset + err.start
+        offset += len(chunk)
+    return None
+
+
+def transcode_file(source: Path, target: Path, encoding: str) -> None:
+    """Decode source (gzip kept) in 16 MB blocks and write it as UTF-8 (an invalid byte: RawFormatError)."""
+    bad = first_invalid_byte(source, encoding)
+    if bad is not None:
+        raise RawFormatError(f"{source}: byte {bad} is not valid {encoding} "
+                             f"(the encoding set in {FORMAT_FILE}); fix the file or the setting")
+    decoder = codecs.getincrementaldecoder(encoding)()
     partial = target.with_name(target.name + ".partial")
-    with opener(source, "rb") as src, opener(partial, "wb") as dst:
-        while True:
-            chunk = src.read(block)
-            try:
-                text = decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as err:
-                raise RawFormatError(f"{source}: byte {offset + err.start} is not valid {encoding} "
-                                     f"(the encoding set in {FORMAT_FILE}); fix the file or the setting") from None
-            dst.write(text.encode("utf-8"))
-            offset += len(chunk)
-            if not chunk:
-                break
+    with (gzip.open if source.name.lower().endswith(".gz") else open)(partial, "wb") as dst:
+        for chunk in [*_blocks(source), b""]:
+            dst.write(decoder.decode(chunk, final=not chunk).encode("utf-8"))
     partial.replace(target)
