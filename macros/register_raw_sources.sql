@@ -119,13 +119,27 @@
     {% set reader = "read_csv(" ~ file_list ~ ", " ~ options | join(', ') ~ ")" %}
   {% endif %}
 
-  {% set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list %}
-  {% set missing = [] %}
-  {% for col in columns %}
-    {% if col.name | lower not in present %}{% do missing.append(col.name) %}{% endif %}
+  {#- every file must hold every contract column: union_by_name would fill a file's missing
+      column with NULLs, and its rows would be quarantined for a reason that hides the cause -#}
+  {% set present_by_file = {} %}
+  {% if fmt == 'parquet' %}
+    {% for row in run_query("select file_name, lower(name) from parquet_schema(" ~ file_list ~ ")").rows %}
+      {% do present_by_file.setdefault(row[0], []).append(row[1]) %}
+    {% endfor %}
+  {% else %}
+    {% for path in paths %}
+      {% set described = run_query("describe select * from read_csv(['" ~ path ~ "'], " ~ options | join(', ') ~ ")") %}
+      {% do present_by_file.update({path: described.columns[0].values() | map('lower') | list}) %}
+    {% endfor %}
+  {% endif %}
+  {% set problems = [] %}
+  {% for f in readable %}
+    {% set present = present_by_file.get(paths[loop.index0], []) %}
+    {% set missing = columns | map(attribute='name') | reject('in', present) | list %}
+    {% if missing %}{% do problems.append(f.rel ~ " lacks " ~ missing | join(', ')) %}{% endif %}
   {% endfor %}
-  {% if missing | length > 0 %}
-    {{ exceptions.raise_compiler_error("raw table '" ~ name ~ "' (" ~ readable | map(attribute='rel') | join(', ') ~ "): missing column(s) " ~ missing | join(', ') ~ ". The contract (models/staging/_sources.yml) expects: " ~ columns | map(attribute='name') | join(', ') ~ ". Run `sme-credit check " ~ raw_dir ~ "` to see each file's columns.") }}
+  {% if problems | length > 0 %}
+    {{ exceptions.raise_compiler_error("raw table '" ~ name ~ "': missing column(s): " ~ problems | join('; ') ~ ". The contract (models/staging/_sources.yml) expects: " ~ columns | map(attribute='name') | join(', ') ~ ". Run `sme-credit check " ~ raw_dir ~ "` to see each file's columns.") }}
   {% endif %}
 
   {% set select_list = [] %}

@@ -246,3 +246,12 @@ def test_check_cli_on_the_unset_set_matches_the_build(unset):
     assert "parse failures amount (number): 2 (e.g. '1330,99', '328.000')" in result.stdout
     quarantined = query(db, "select count(*) as n from marts.quarantine where source_table = 'invoices'").n[0]
     assert quarantined == 2
+
+
+def test_a_part_file_missing_a_contract_column_stops_the_build(tmp_path):
+    raw = _write(tmp_path / "raw", {"enterprises.csv": ENTERPRISES,
+                                    "invoices/a.csv": HEADER + "E1,sales,s1,2022-01-05,B1,1,0,1,valid\n",
+                                    "invoices/b.csv": HEADER.replace(",tax", "") + "E1,sales,s2,2022-01-05,B1,1,1,valid\n"})
+    result = _dbt(raw, tmp_path / "w.duckdb", "run", "--select", "base_invoices")
+    assert result.returncode != 0
+    assert "raw table 'invoices': missing column(s): invoices/b.csv lacks tax." in result.stdout
