@@ -149,13 +149,14 @@ invoices:
   encoding: gbk
 enterprises:
   encoding: gb18030
+  header_row: 2
 """
 
 
 @pytest.fixture(scope="module")
 def with_settings(tmp_path_factory):
     root = tmp_path_factory.mktemp("raw_settings")
-    raw = _write(root / "raw", {"_format.yml": FORMAT, "enterprises.csv": ENTERPRISES.encode("gb18030"),
+    raw = _write(root / "raw", {"_format.yml": FORMAT, "enterprises.csv": ("企业信息 2022\n" + ENTERPRISES).encode("gb18030"),
                                 "invoices/part-0.csv": GBK_INVOICES.encode("gbk")})
     db = root / "w.duckdb"
     result = _dbt(raw, db, "build", *SELECT)
@@ -255,3 +256,26 @@ def test_a_part_file_missing_a_contract_column_stops_the_build(tmp_path):
     result = _dbt(raw, tmp_path / "w.duckdb", "run", "--select", "base_invoices")
     assert result.returncode != 0
     assert "raw table 'invoices': missing column(s): invoices/b.csv lacks tax." in result.stdout
+
+
+def test_check_reads_headerless_files_in_contract_order(tmp_path):
+    body = ENTERPRISES.split("\n", 1)[1]
+    raw = _write(tmp_path / "raw", {"_format.yml": "enterprises:\n  header_row: 0\n", "enterprises.csv": body,
+                                    "invoices.csv": HEADER + "E1,sales,s1,2022-01-05,B1,1,0,1,valid\n"})
+    report = check_raw_dir(raw)
+    enterprises = next(f for f in report.files if f.table == "enterprises")
+    assert (enterprises.rows, enterprises.missing_columns, enterprises.failures) == (2, [], [])
+    assert report.problems == 0
+
+
+def test_header_only_purchase_file_fails_the_build_instead_of_zero_purchases(tmp_path):
+    """The tester's case: sales delivered, the purchase file header-only."""
+    raw = _write(tmp_path / "raw", {"enterprises.csv": ENTERPRISES, "invoices/purchases.csv": HEADER,
+                                    "invoices/sales.csv": HEADER + "E1,sales,s1,2022-01-05,B1,1,0,1,valid\n"
+                                    + "E1,sales,s2,2022-02-05,B1,1,0,1,valid\n"})
+    result = _dbt(raw, tmp_path / "w.duckdb", "run", "--select", "+source_reconciliation", "+source_completeness")
+    assert result.returncode != 0
+    for month in ("2022-01", "2022-02"):
+        assert f"invoices: no purchase rows for {month} in invoices/purchases.csv, invoices/sales.csv" in result.stdout
+    rec = query(tmp_path / "w.duckdb", "select source_file, raw_rows from marts.source_reconciliation where source_table = 'invoices'")
+    assert dict(zip(rec.source_file, rec.raw_rows)) == {"invoices/purchases.csv": 0, "invoices/sales.csv": 2}
