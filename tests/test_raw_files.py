@@ -279,3 +279,31 @@ def test_header_only_purchase_file_fails_the_build_instead_of_zero_purchases(tmp
         assert f"invoices: no purchase rows for {month} in invoices/purchases.csv, invoices/sales.csv" in result.stdout
     rec = query(tmp_path / "w.duckdb", "select source_file, raw_rows from marts.source_reconciliation where source_table = 'invoices'")
     assert dict(zip(rec.source_file, rec.raw_rows)) == {"invoices/purchases.csv": 0, "invoices/sales.csv": 2}
+
+
+NUMBER_TEXTS = ["1234.56", "-5", "+7", "1.5e3", "0.500", ".5", "1,234.56", "1.234,56", "1,234,567", "1.234.567",
+                "1,234", "1.234", "1330,99", "328.000", "1 234,5", "1,5.5", "12,34,567", "abc", "1234,5"]
+
+
+@pytest.mark.parametrize("format_yml, settings", [
+    ("", {}),
+    ('invoices:\n  decimal_separator: ","\n  thousands_separator: "."\n', {"decimal_separator": ",", "thousands_separator": "."}),
+    ('invoices:\n  decimal_separator: ","\n  thousands_separator: " "\n', {"decimal_separator": ",", "thousands_separator": " "}),
+])
+def test_staging_macros_and_check_parse_numbers_alike(tmp_path, format_yml, settings):
+    """parse_number (dbt) and raw_format.number_sql (check) on the same texts give the same values."""
+    rows = "".join(f'E1,sales,n{i},2022-01-05,B1,"{t}",0,1,valid\n' for i, t in enumerate(NUMBER_TEXTS))
+    files = {"enterprises.csv": ENTERPRISES, "invoices.csv": HEADER + rows}
+    if format_yml:
+        files["_format.yml"] = format_yml
+    raw = _write(tmp_path / "raw", files)
+    result = _dbt(raw, tmp_path / "w.duckdb", "run", "--select", "+base_invoices")
+    assert result.returncode == 0, result.stdout[-3000:]
+    dbt_values = query(tmp_path / "w.duckdb", "select invoice_number, amount from staging.base_invoices")
+    dbt_values = dict(zip(dbt_values.invoice_number, dbt_values.amount))
+    con = duckdb.connect()
+    full = {**rf.SETTING_DEFAULTS, **settings}
+    for i, text in enumerate(NUMBER_TEXTS):
+        mine = con.execute(f"select {rf.number_sql('v', full)} from (select ?::varchar as v)", [text]).fetchone()[0]
+        theirs = dbt_values[f"n{i}"]
+        assert (mine is None and pd.isna(theirs)) or mine == pytest.approx(theirs), (text, mine, theirs)
