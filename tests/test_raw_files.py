@@ -14,7 +14,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-
 from conftest import query
 from sme_credit import project
 from sme_credit.onboarding import raw_format as rf
@@ -28,11 +27,10 @@ HEADER = "enterprise_id,direction,invoice_number,issue_date,counterparty_id,amou
 
 def _dbt(raw: Path, db: Path, *args: str) -> subprocess.CompletedProcess:
     """dbt through project.run_dbt's environment (with its UTF-8 transcoding), output captured."""
-    code = subprocess.run([sys.executable, "-c", "import sys; from sme_credit import project; "
-                           "sys.exit(project.run_dbt(sys.argv[3:], sys.argv[1], sys.argv[2]))",
-                           str(raw), str(db), *args], capture_output=True, text=True,
-                          env=project.dbt_env(raw, db))
-    return code
+    script = ("import sys; from sme_credit import project; "
+              "sys.exit(project.run_dbt(sys.argv[3:], sys.argv[1], sys.argv[2]))")
+    return subprocess.run([sys.executable, "-c", script, str(raw), str(db), *args], check=False,
+                          capture_output=True, text=True, env=project.dbt_env(raw, db))
 
 
 def _write(raw: Path, files: dict[str, str | bytes]) -> Path:
@@ -98,7 +96,7 @@ def test_every_file_is_found_and_reconciled_including_empty_ones(unset):
 
 
 def test_missing_month_warns_with_the_files_read(unset):
-    raw, db, stdout = unset
+    _, db, stdout = unset
     messages = query(db, "select message from marts.source_completeness where message is not null")["message"].tolist()
     files = "INVOICES/2022-03/PART-00003.CSV.GZ, invoices/2022-01/part-00001.CSV, invoices/2022-02/empty.csv, … (4 files)"
     assert messages == [f"invoices: no purchase rows for 2022-02 in {files}", f"invoices: no sales rows for 2022-02 in {files}"]
@@ -172,8 +170,8 @@ def test_settings_parse_decimal_comma_thousands_dot_and_day_month_dates(with_set
     assert [str(d.date()) if hasattr(d, "date") else str(d) for d in inv.issue_date] == ["2022-01-06", "2022-01-05", "2022-01-07"]
     assert inv.status.tolist() == ["valid", "valid", "voided"] and inv.direction.tolist() == ["purchase", "sales", "sales"]
     reason = query(db, "select quarantine_reason from marts.quarantine")["quarantine_reason"].tolist()
-    assert reason == ["amount: unparseable number '1,5.5' (decimal_separator \",\", thousands_separator \".\" "
-                      "for invoices in _format.yml)"]
+    assert reason == [("amount: unparseable number '1,5.5' (decimal_separator \",\", thousands_separator \".\" "
+                       "for invoices in _format.yml)")]
 
 
 def test_gbk_and_gb18030_files_are_read_as_chinese_text(with_settings):
@@ -241,7 +239,8 @@ def test_check_reports_a_corrupted_directory(tmp_path):
 
 def test_check_cli_on_the_unset_set_matches_the_build(unset):
     raw, db, _ = unset
-    result = subprocess.run([sys.executable, "-m", "sme_credit.cli", "check", str(raw)], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "sme_credit.cli", "check", str(raw)], check=False,
+                            capture_output=True, text=True)
     assert result.returncode == 1  # the ambiguous amounts
     assert "invoices/2022-02/empty.csv  [invoices, csv]  0 rows" in result.stdout
     assert "parse failures amount (number): 2 (e.g. '1330,99', '328.000')" in result.stdout

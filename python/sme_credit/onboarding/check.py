@@ -208,6 +208,9 @@ def format_report(report: CheckReport) -> str:
 
 def run_check(raw_dir: Path, as_json: bool = False) -> int:
     """Print the report; exit code 1 when there is a problem, 2 when _format.yml can't be used."""
+    if not Path(raw_dir).is_dir():
+        print(f"ERROR {raw_dir}: no such directory")
+        return 2
     try:
         report = check_raw_dir(raw_dir)
     except rf.RawFormatError as err:
