@@ -166,6 +166,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from sme_credit.onboarding.check import run_check
+
+    return run_check(Path(args.raw_dir), as_json=args.json)
+
+
+def _add_check_parser(sub) -> None:
+    check = sub.add_parser(
+        "check", help="dry run: how each raw file would be read (columns, rows, dates, parse failures, settings needed)",
+        description="Read every raw file as the build would, without building: per file the columns against the "
+                    "contract, rows, date range, parse failures by column with examples and the _format.yml "
+                    "settings it needs. Exit 1 when there is a problem.")
+    check.add_argument("raw_dir", help="raw directory (as --raw-dir of build)")
+    check.add_argument("--json", action="store_true", help="the report as JSON")
+    check.set_defaults(func=cmd_check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sme-credit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -264,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--serving", default=None, help="with --html: serving file (default warehouse/serving.duckdb)")
     report.add_argument("--site-dir", default=None, help="with --html: output folder (default reports/risk_report)")
     report.set_defaults(func=cmd_report)
+    _add_check_parser(sub)
     return parser
 
 

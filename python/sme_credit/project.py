@@ -32,8 +32,21 @@ def dbt_env(raw_dir: Path, db_path: Path) -> dict[str, str]:
 
 
 def run_dbt(args: list[str], raw_dir: Path, db_path: Path) -> int:
-    """Run a dbt command in the project directory; returns dbt's exit code."""
-    Path(db_path).resolve().parent.mkdir(parents=True, exist_ok=True)
+    """Run a dbt command in the project directory; returns dbt's exit code (2 when a raw file
+    can't be transcoded to UTF-8 as its table's _format.yml encoding says)."""
+    from sme_credit.onboarding.raw_format import RawFormatError, prepare_utf8_copies
+
+    db = Path(db_path).resolve()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    env = dbt_env(raw_dir, db_path)
+    try:
+        # non-UTF-8 CSV files (README "Raw file format") are read by dbt from UTF-8 copies beside the warehouse
+        utf8_dir = prepare_utf8_copies(Path(raw_dir), db.parent / f".{db.stem}.raw_utf8")
+    except RawFormatError as err:
+        print(f"ERROR {err}", file=sys.stderr)
+        return 2
+    if utf8_dir is not None:
+        env["SME_CREDIT_RAW_UTF8_DIR"] = str(utf8_dir)
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt) if dbt.exists() else "dbt", *args, "--project-dir", str(PROJECT_DIR)]
-    return subprocess.call(cmd, cwd=PROJECT_DIR, env=dbt_env(raw_dir, db_path))
+    return subprocess.call(cmd, cwd=PROJECT_DIR, env=env)

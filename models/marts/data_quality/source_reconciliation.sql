@@ -1,4 +1,5 @@
--- Per raw file: raw rows = staged rows + collapsed exact duplicates + quarantined rows.
+-- Per raw file: raw rows = staged rows + collapsed exact duplicates + quarantined rows. Every
+-- file found (raw.raw_files) has a row, an empty or header-only one with 0 rows.
 -- tests/dbt/assert_duplicates_match_staged_copies.sql checks the duplicates against the staged
 -- copy counts per table, independently of this per-file attribution.
 {% set sources = ['enterprises', 'loans', 'loan_performance', 'financial_statements', 'invoices', 'default_events'] %}
@@ -22,6 +23,13 @@ staged_{{ name }} as (
     group by all
 ),
 {% endfor %}
+files as (
+    select source_table, source_file from {{ source('raw_files', 'raw_files') }}
+    -- a row read from a file the listing lacks would otherwise vanish from the accounting
+    union
+    {% for name in sources %}select source_table, source_file from raw_{{ name }}{% if not loop.last %} union {% endif %}{% endfor %}
+),
+
 quarantined as (
     select source_table, source_file, count(*) as quarantined_rows
     from {{ ref('quarantine') }}
@@ -41,17 +49,18 @@ usable as (
 )
 
 select
-    raw_rows.source_table,
-    raw_rows.source_file,
-    raw_rows.raw_rows,
+    files.source_table,
+    files.source_file,
+    coalesce(raw_rows.raw_rows, 0) as raw_rows,
     coalesce(staged.staged_rows, 0) as staged_rows,
     -- usable rows of the file that were collapsed into a staged row as exact copies
     coalesce(usable.usable_rows, 0) - coalesce(staged.staged_rows, 0) as duplicate_rows,
     coalesce(quarantined.quarantined_rows, 0) as quarantined_rows,
     -- raw rows are counted on the raw view; usable and quarantined rows on the parsed rows
-    raw_rows.raw_rows = coalesce(usable.usable_rows, 0) + coalesce(quarantined.quarantined_rows, 0)
+    coalesce(raw_rows.raw_rows, 0) = coalesce(usable.usable_rows, 0) + coalesce(quarantined.quarantined_rows, 0)
         and coalesce(usable.usable_rows, 0) >= coalesce(staged.staged_rows, 0) as is_reconciled
-from raw_rows
+from files
+left join raw_rows using (source_table, source_file)
 left join staged using (source_table, source_file)
 left join usable using (source_table, source_file)
 left join quarantined using (source_table, source_file)
