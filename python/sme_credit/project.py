@@ -1,15 +1,36 @@
 """Where the dbt project, the warehouse and the data live, and how dbt is run."""
 from __future__ import annotations
 
+import ctypes
 import os
+import re
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 # python/sme_credit/project.py → repository root (the package is installed editable).
 PROJECT_DIR = Path(os.environ.get("SME_CREDIT_PROJECT_DIR", Path(__file__).resolve().parents[2]))
 DEFAULT_DB = PROJECT_DIR / "warehouse" / "sme_credit.duckdb"
 DEFAULT_RAW_DIR = PROJECT_DIR / "data" / "demo"
+
+# Seconds dbt gets to stop after SIGTERM before its process group is killed.
+STOP_GRACE_SECONDS = 5.0
+# dbt commands that never open the warehouse: no lock check for them.
+_OFFLINE_COMMANDS = {"ls", "list", "parse", "clean", "deps", "init", "--help", "-h", "--version"}
+
+
+class CliError(Exception):
+    """A problem the user can fix; the CLI prints its message as one paragraph, no traceback."""
+
+
+class WarehouseLocked(CliError):
+    pass
+
+
+class Interrupted(Exception):
+    """SIGTERM reached the CLI (SIGINT arrives as KeyboardInterrupt)."""
 
 
 def dbt_env(raw_dir: Path, db_path: Path) -> dict[str, str]:
@@ -31,9 +52,97 @@ def dbt_env(raw_dir: Path, db_path: Path) -> dict[str, str]:
     return env
 
 
+def lock_message(db_path: Path, error: Exception) -> str:
+    """Two lines from DuckDB's lock error: who holds the file, and what to do."""
+    match = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", str(error))
+    holder = f"process {match.group(2)} ({match.group(1)})" if match else "another process"
+    pid = match.group(2) if match else "<pid>"
+    return (f"warehouse {db_path} is locked by {holder}; DuckDB lets only one process write a file.\n"
+            f"Close that program's connection (or `kill {pid}`) and run the command again; "
+            "BI tools should read the published serving file instead.")
+
+
+def inspect_warehouse(db_path: Path) -> Path | None:
+    """Open the warehouse as dbt will (read-write) and return the raw directory its last dbt run
+    registered (raw.raw_registration), None if none. Raises WarehouseLocked if another process
+    holds the file. A missing file is not created."""
+    import duckdb
+
+    db_path = Path(db_path).resolve()
+    if not db_path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(db_path))
+    except duckdb.IOException as exc:
+        if "Conflicting lock" in str(exc) or "Could not set lock" in str(exc):
+            raise WarehouseLocked(lock_message(db_path, exc)) from None
+        raise
+    with con:
+        found = con.execute("select 1 from information_schema.tables "
+                            "where table_schema = 'raw' and table_name = 'raw_registration'").fetchone()
+        if not found:
+            return None
+        row = con.execute("select raw_dir from raw.raw_registration").fetchone()
+    if not row or not row[0]:
+        return None
+    recorded = Path(row[0])
+    return recorded if recorded.is_absolute() else PROJECT_DIR / recorded
+
+
+def _die_with_parent(parent_pid: int):
+    """preexec_fn for dbt: the kernel sends it SIGTERM when the CLI dies, even by SIGKILL."""
+
+    def set_death_signal() -> None:
+        if sys.platform.startswith("linux"):
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent_pid:  # the CLI died before prctl took effect
+            os._exit(1)
+
+    return set_death_signal
+
+
+def stop_process_group(proc: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM dbt's process group (dbt and its CV workers), SIGKILL what is left after `grace`."""
+    pgid = proc.pid  # dbt leads its own session, so its pid is the group id
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(pgid, signal.SIGKILL)  # workers that outlived dbt too
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(f"stopped by signal {signal.Signals(signum).name}")
+
+
 def run_dbt(args: list[str], raw_dir: Path, db_path: Path) -> int:
-    """Run a dbt command in the project directory; returns dbt's exit code."""
-    Path(db_path).resolve().parent.mkdir(parents=True, exist_ok=True)
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt) if dbt.exists() else "dbt", *args, "--project-dir", str(PROJECT_DIR)]
-    return subprocess.call(cmd, cwd=PROJECT_DIR, env=dbt_env(raw_dir, db_path))
+    """Run a dbt command in the project directory; returns dbt's exit code.
+
+    dbt runs in its own process group (sme_credit.dbt_child), stopped with everything it started
+    when the CLI ends early: on SIGINT/SIGTERM (here) or when the CLI dies (the death signal).
+    Raises WarehouseLocked before starting dbt if another process holds the warehouse file."""
+    db_path = Path(db_path)
+    if not (args and args[0] in _OFFLINE_COMMANDS) and args[:2] != ["docs", "serve"]:
+        inspect_warehouse(db_path)
+    db_path.resolve().parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-P", "-m", "sme_credit.dbt_child", *args, "--project-dir", str(PROJECT_DIR)]
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted) if in_main_thread else None
+    proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=dbt_env(raw_dir, db_path), start_new_session=True,
+                            preexec_fn=_die_with_parent(os.getpid()))
+    try:
+        return proc.wait()
+    finally:
+        stop_process_group(proc)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,34 @@
+"""dbt as the CLI runs it: `python -m sme_credit.dbt_child <dbt args>` (sme_credit.project.run_dbt).
+
+The process leads its own process group, which holds dbt's CV worker processes (joblib/loky)
+too. On SIGTERM (from the CLI, or the kernel's death signal when the CLI dies) it SIGKILLs the
+whole group at once, so no worker outlives a stopped build even when nobody is left to clean up.
+Letting dbt unwind as on Ctrl-C instead printed screens of tracebacks from dbt and loky and
+gained nothing: DuckDB recovers an interrupted write from its WAL when the file is next opened.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+_LEADER = os.getpid()
+
+
+def _on_sigterm(signum, frame) -> None:
+    if os.getpid() != _LEADER:  # a forked worker inherited this handler: just stop
+        os._exit(128 + signum)
+    print("dbt stopped (SIGTERM): dbt and its worker processes are killed", file=sys.stderr, flush=True)
+    os.killpg(os.getpgid(_LEADER), signal.SIGKILL)
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    from dbt.cli.main import cli
+
+    sys.argv[0] = "dbt"
+    return cli()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
