@@ -288,7 +288,7 @@ def error_paragraph(exc: BaseException) -> str:
     if isinstance(exc, project.CliError):
         return str(exc)
     if isinstance(exc, IngestError):
-        return f"ingest failed: {exc}. Fix or replace that input (README: Raw data contract) and run again."
+        return f"ingest failed: {exc}. Fix or replace that input file and run again."
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.strerror or exc}: {exc.filename}. Check the path and its permissions, then run again."
     return (f"unexpected error {type(exc).__name__}: {exc}. "
