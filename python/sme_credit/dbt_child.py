@@ -8,6 +8,7 @@ gained nothing: DuckDB recovers an interrupted write from its WAL when the file 
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -22,8 +23,19 @@ def _on_sigterm(signum, frame) -> None:
     os.killpg(os.getpgid(_LEADER), signal.SIGKILL)
 
 
+def _die_with_parent() -> None:
+    """Ask the kernel for SIGTERM when the CLI dies, even by SIGKILL (Linux PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    parent = os.environ.get("SME_CREDIT_CLI_PID")
+    if parent and os.getppid() != int(parent):  # the CLI died before the request took effect
+        sys.exit(1)
+
+
 def main() -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
+    _die_with_parent()
     from dbt.cli.main import cli
 
     sys.argv[0] = "dbt"

@@ -1,7 +1,6 @@
 """Where the dbt project, the warehouse and the data live, and how dbt is run."""
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import signal
@@ -89,20 +88,6 @@ def inspect_warehouse(db_path: Path) -> Path | None:
     return recorded if recorded.is_absolute() else PROJECT_DIR / recorded
 
 
-def _die_with_parent(parent_pid: int):
-    """preexec_fn for dbt: the kernel sends it SIGTERM when the CLI dies, even by SIGKILL."""
-
-    def set_death_signal() -> None:
-        if sys.platform.startswith("linux"):
-            libc = ctypes.CDLL(None, use_errno=True)
-            pr_set_pdeathsig = 1
-            libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
-        if os.getppid() != parent_pid:  # the CLI died before prctl took effect
-            os._exit(1)
-
-    return set_death_signal
-
-
 def stop_process_group(proc: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> None:
     """SIGTERM dbt's process group (dbt and its CV workers), SIGKILL what is left after `grace`."""
     pgid = proc.pid  # dbt leads its own session, so its pid is the group id
@@ -129,7 +114,8 @@ def run_dbt(args: list[str], raw_dir: Path, db_path: Path) -> int:
     """Run a dbt command in the project directory; returns dbt's exit code.
 
     dbt runs in its own process group (sme_credit.dbt_child), stopped with everything it started
-    when the CLI ends early: on SIGINT/SIGTERM (here) or when the CLI dies (the death signal).
+    when the CLI ends early: on SIGINT/SIGTERM (here) or when the CLI dies (the death signal that
+    dbt_child sets itself: a preexec_fn is not safe when the caller has threads).
     Raises WarehouseLocked before starting dbt if another process holds the warehouse file."""
     db_path = Path(db_path)
     if not (args and args[0] in _OFFLINE_COMMANDS) and args[:2] != ["docs", "serve"]:
@@ -138,8 +124,8 @@ def run_dbt(args: list[str], raw_dir: Path, db_path: Path) -> int:
     cmd = [sys.executable, "-P", "-m", "sme_credit.dbt_child", *args, "--project-dir", str(PROJECT_DIR)]
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_interrupted) if in_main_thread else None
-    proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=dbt_env(raw_dir, db_path), start_new_session=True,
-                            preexec_fn=_die_with_parent(os.getpid()))
+    env = {**dbt_env(raw_dir, db_path), "SME_CREDIT_CLI_PID": str(os.getpid())}  # for the death signal
+    proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, start_new_session=True)
     try:
         return proc.wait()
     finally:
