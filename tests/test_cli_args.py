@@ -178,3 +178,14 @@ def test_a_locked_warehouse_names_the_holder_in_two_lines(tmp_path):
     assert result.returncode == 1 and len(lines) == 2, result.stderr
     assert f"is locked by process {holder.pid}" in lines[0] and f"kill {holder.pid}" in lines[1]
     assert "Running with dbt" not in result.stdout and elapsed < 15  # refused before dbt starts
+
+
+def test_raw_views_without_a_record_are_never_re_pointed_by_default(dbt_calls, tmp_path, capsys):
+    db = tmp_path / "older.duckdb"  # built before raw.raw_registration: views, no record
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema raw")
+        con.execute("create view raw.enterprises as select 1 as enterprise_id")
+    assert cli.main(["dbt", "--db", str(db), "--", "docs", "generate"]) == 1 and not dbt_calls
+    assert "no record of the directory they read" in capsys.readouterr().err
+    cli.main(["dbt", "--db", str(db), "--raw-dir", str(tmp_path), "--", "docs", "generate"])
+    assert dbt_calls[0]["raw_dir"] == tmp_path

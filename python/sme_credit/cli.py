@@ -79,12 +79,17 @@ def warehouse_path(flag: str | None, default: Path = project.DEFAULT_DB) -> Path
     return Path(flag or os.environ.get("SME_CREDIT_DB") or default)
 
 
-def raw_dir_for(flag: str | None, recorded: Path | None, default: Path = project.DEFAULT_RAW_DIR) -> Path:
+def raw_dir_for(flag: str | None, recorded, db_path: Path, default: Path = project.DEFAULT_RAW_DIR) -> Path:
     """--raw-dir, else $SME_CREDIT_RAW_DIR, else the directory the warehouse's raw views read
     (raw.raw_registration: a later dbt command never re-points them by default), else the default."""
     chosen = flag or os.environ.get("SME_CREDIT_RAW_DIR")
     if chosen:
         return Path(chosen)
+    if recorded is project.UNRECORDED_RAW_DIR:
+        raise project.CliError(
+            f"{db_path} has raw views but no record of the directory they read (built before raw.raw_registration "
+            "existed), so the default data/demo could re-point them at the wrong files. Pass --raw-dir (or set "
+            "SME_CREDIT_RAW_DIR) once; later commands reuse it.")
     if recorded is not None:
         _progress(f"raw files: {recorded} (what the warehouse was last built from)")
         return recorded
@@ -92,7 +97,7 @@ def raw_dir_for(flag: str | None, recorded: Path | None, default: Path = project
 
 
 def _note_raw_dir_change(db_path: Path, recorded: Path | None, raw_dir: Path) -> None:
-    if recorded is not None and recorded.resolve() != raw_dir.resolve():
+    if isinstance(recorded, Path) and recorded.resolve() != raw_dir.resolve():
         _progress(f"note: {db_path} was last built from {recorded}; its raw views now read {raw_dir.resolve()}")
 
 
@@ -115,7 +120,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         if args.src_dir:
             raise project.CliError(f"unexpected argument {args.src_dir!r}: a source directory goes with --data cumcm; "
                                    "dbt arguments go after `--` (e.g. `sme-credit build -- --select +marts`)")
-        raw_dir = raw_dir_for(args.raw_dir, recorded)
+        raw_dir = raw_dir_for(args.raw_dir, recorded, db_path)
     _note_raw_dir_change(db_path, recorded, raw_dir)
 
     _progress(f"dbt build: raw files {raw_dir.resolve()} → warehouse {db_path.resolve()}")
@@ -139,7 +144,7 @@ def cmd_dbt(args: argparse.Namespace) -> int:
         raise project.CliError("no dbt command: put it after `--`, e.g. `sme-credit dbt -- show --select enterprise_pd`")
     db_path = warehouse_path(args.db)
     recorded = project.inspect_warehouse(db_path)
-    raw_dir = raw_dir_for(args.raw_dir, recorded)
+    raw_dir = raw_dir_for(args.raw_dir, recorded, db_path)
     _note_raw_dir_change(db_path, recorded, raw_dir)
     return project.run_dbt(args.dbt_args, raw_dir, db_path)
 

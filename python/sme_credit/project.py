@@ -61,10 +61,15 @@ def lock_message(db_path: Path, error: Exception) -> str:
             "BI tools should read the published serving file instead.")
 
 
-def inspect_warehouse(db_path: Path) -> Path | None:
+# inspect_warehouse: raw views exist, but no record of the directory they read (an older build)
+UNRECORDED_RAW_DIR = object()
+
+
+def inspect_warehouse(db_path: Path) -> Path | None | object:
     """Open the warehouse as dbt will (read-write) and return the raw directory its last dbt run
-    registered (raw.raw_registration), None if none. Raises WarehouseLocked if another process
-    holds the file. A missing file is not created."""
+    registered (raw.raw_registration); None for a new warehouse; UNRECORDED_RAW_DIR if it has raw
+    views but no record. Raises WarehouseLocked if another process holds the file. A missing file
+    is not created."""
     import duckdb
 
     db_path = Path(db_path).resolve()
@@ -80,7 +85,8 @@ def inspect_warehouse(db_path: Path) -> Path | None:
         found = con.execute("select 1 from information_schema.tables "
                             "where table_schema = 'raw' and table_name = 'raw_registration'").fetchone()
         if not found:
-            return None
+            views = con.execute("select count(*) from duckdb_views() where schema_name = 'raw'").fetchone()[0]
+            return UNRECORDED_RAW_DIR if views else None
         row = con.execute("select raw_dir from raw.raw_registration").fetchone()
     if not row or not row[0]:
         return None
