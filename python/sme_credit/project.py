@@ -137,4 +137,4 @@ def run_dbt(args: list[str], raw_dir: Path, db_path: Path) -> int:
     finally:
         stop_process_group(proc)
         if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
