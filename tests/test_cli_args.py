@@ -189,3 +189,13 @@ def test_raw_views_without_a_record_are_never_re_pointed_by_default(dbt_calls, t
     assert "no record of the directory they read" in capsys.readouterr().err
     cli.main(["dbt", "--db", str(db), "--raw-dir", str(tmp_path), "--", "docs", "generate"])
     assert dbt_calls[0]["raw_dir"] == tmp_path
+
+
+def test_a_lock_error_after_dbt_is_the_same_two_lines():
+    error = duckdb.IOException('IO Error: Could not set lock on file "/w/x.duckdb": Conflicting lock is held in '
+                               '/usr/bin/python3 (PID 4242). See also https://duckdb.org/docs/current/connect/concurrency')
+    lines = cli.error_paragraph(error).splitlines()
+    assert lines == ["warehouse /w/x.duckdb is locked by process 4242 (/usr/bin/python3); DuckDB lets only one "
+                     "process write a file.",
+                     "Close that program's connection (or `kill 4242`) and run the command again; BI tools should "
+                     "read the published serving file instead."]

@@ -292,6 +292,8 @@ def error_paragraph(exc: BaseException) -> str:
 
     if isinstance(exc, project.CliError):
         return str(exc)
+    if project.is_lock_error(exc):  # e.g. a writer grabbed the file between dbt and the publication
+        return project.lock_message(None, exc)
     if isinstance(exc, IngestError):
         return f"ingest failed: {exc}. Fix or replace that input file and run again."
     if isinstance(exc, OSError) and exc.filename:
@@ -317,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 — every error ends as one readable paragraph
         if args.debug:
             traceback.print_exc()
-        hint = "" if args.debug or isinstance(exc, project.CliError) else " (`sme-credit --debug ...` shows the traceback)"
+        plain = args.debug or isinstance(exc, project.CliError) or project.is_lock_error(exc)
+        hint = "" if plain else " (`sme-credit --debug ...` shows the traceback)"
         print(f"sme-credit: error: {error_paragraph(exc)}{hint}", file=sys.stderr)
         return 1
 

@@ -51,8 +51,15 @@ def dbt_env(raw_dir: Path, db_path: Path) -> dict[str, str]:
     return env
 
 
-def lock_message(db_path: Path, error: Exception) -> str:
+def is_lock_error(error: BaseException) -> bool:
+    return "Could not set lock on file" in str(error) or "Conflicting lock" in str(error)
+
+
+def lock_message(db_path: Path | None, error: BaseException) -> str:
     """Two lines from DuckDB's lock error: who holds the file, and what to do."""
+    if db_path is None:
+        named = re.search(r'Could not set lock on file "(.*?)"', str(error))
+        db_path = Path(named.group(1)) if named else "the warehouse"
     match = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", str(error))
     holder = f"process {match.group(2)} ({match.group(1)})" if match else "another process"
     pid = match.group(2) if match else "<pid>"
@@ -78,7 +85,7 @@ def inspect_warehouse(db_path: Path) -> Path | None | object:
     try:
         con = duckdb.connect(str(db_path))
     except duckdb.IOException as exc:
-        if "Conflicting lock" in str(exc) or "Could not set lock" in str(exc):
+        if is_lock_error(exc):
             raise WarehouseLocked(lock_message(db_path, exc)) from None
         raise
     with con:
