@@ -18,6 +18,8 @@
   - A missing contract column stops the build with an error naming the files and the column.
   - A table without files becomes an empty view with the contract's columns, unless the source
     table is marked meta.required (enterprises, invoices), which is an error.
+  - raw.raw_registration (one row: raw_dir, registered_at) records the directory the views read,
+    so that `sme-credit dbt` without --raw-dir reuses it instead of re-pointing them.
 -#}
 {% macro register_raw_sources() %}
   {% if not execute %}{{ return('') }}{% endif %}
@@ -48,6 +50,8 @@
     {% endfor %}
     {% do _register_raw_table(node, raw_dir, files) %}
   {% endfor %}
+  {% do run_query("create or replace table raw.raw_registration as select '"
+                  ~ raw_dir | replace("'", "''") ~ "' as raw_dir, current_timestamp as registered_at") %}
   {{ return('') }}
 {% endmacro %}
 

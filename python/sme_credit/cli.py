@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from sme_credit import project
@@ -64,32 +65,67 @@ def ensure_demo_data(raw_dir: Path, enterprises: int, seed: int) -> None:
     if marker.exists() and json.loads(marker.read_text()) == wanted:
         _progress(f"demo data for {wanted} already in {raw_dir}")
         return
+    if not marker.exists() and raw_dir.is_dir() and any(raw_dir.iterdir()):
+        raise project.CliError(
+            f"{raw_dir} holds files that `--data demo` did not generate (no {marker.name}); generating the demo "
+            "data there would overwrite them. Build on them with `--data dir`, or pass another --raw-dir.")
     _progress(f"generating demo data {wanted} into {raw_dir}")
     generate(raw_dir, progress=_progress, **wanted)
     marker.write_text(json.dumps(wanted))
 
 
+def warehouse_path(flag: str | None, default: Path = project.DEFAULT_DB) -> Path:
+    """--db, else $SME_CREDIT_DB, else the default."""
+    return Path(flag or os.environ.get("SME_CREDIT_DB") or default)
+
+
+def raw_dir_for(flag: str | None, recorded, db_path: Path, default: Path = project.DEFAULT_RAW_DIR) -> Path:
+    """--raw-dir, else $SME_CREDIT_RAW_DIR, else the directory the warehouse's raw views read
+    (raw.raw_registration: a later dbt command never re-points them by default), else the default."""
+    chosen = flag or os.environ.get("SME_CREDIT_RAW_DIR")
+    if chosen:
+        return Path(chosen)
+    if recorded is project.UNRECORDED_RAW_DIR:
+        raise project.CliError(
+            f"{db_path} has raw views but no record of the directory they read (built before raw.raw_registration "
+            "existed), so the default data/demo could re-point them at the wrong files. Pass --raw-dir (or set "
+            "SME_CREDIT_RAW_DIR) once; later commands reuse it.")
+    if recorded is not None:
+        _progress(f"raw files: {recorded} (what the warehouse was last built from)")
+        return recorded
+    return default
+
+
+def _note_raw_dir_change(db_path: Path, recorded: Path | None, raw_dir: Path) -> None:
+    if isinstance(recorded, Path) and recorded.resolve() != raw_dir.resolve():
+        _progress(f"note: {db_path} was last built from {recorded}; its raw views now read {raw_dir.resolve()}")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    raw_dir = Path(args.raw_dir) if args.raw_dir else None
-    db_path = Path(args.db) if args.db else None
+    default_db = project.PROJECT_DIR / "warehouse" / "cumcm2020c.duckdb" if args.data == "cumcm" else project.DEFAULT_DB
+    db_path = warehouse_path(args.db, default_db)
+    recorded = project.inspect_warehouse(db_path)  # fails now, not after ingest, if the file is locked
+    if args.models_from and not Path(args.models_from).is_file():
+        raise project.CliError(f"--models-from {args.models_from}: no such warehouse file; give the .duckdb file "
+                               "of a warehouse whose PD models should score this build")
     if args.data == "demo":
-        raw_dir = raw_dir or project.DEFAULT_RAW_DIR
+        raw_dir = Path(args.raw_dir or os.environ.get("SME_CREDIT_RAW_DIR") or project.DEFAULT_RAW_DIR)
         ensure_demo_data(raw_dir, args.enterprises, args.seed)
     elif args.data == "cumcm":
         from sme_credit.ingest.cumcm import ingest_cumcm
 
         src = Path(args.src_dir or project.PROJECT_DIR.parent / "shared" / "data" / "cumcm2020c")
-        raw_dir = raw_dir or project.PROJECT_DIR / "data" / "cumcm2020c"
-        db_path = db_path or project.PROJECT_DIR / "warehouse" / "cumcm2020c.duckdb"
+        raw_dir = Path(args.raw_dir or os.environ.get("SME_CREDIT_RAW_DIR")
+                       or project.PROJECT_DIR / "data" / "cumcm2020c")
         _progress(f"ingesting CUMCM 2020 C from {src}")
         ingest_cumcm(src, raw_dir, progress=_progress)
-    elif raw_dir is None:
-        raw_dir = project.DEFAULT_RAW_DIR
-    db_path = db_path or project.DEFAULT_DB
+    else:
+        if args.src_dir:
+            raise project.CliError(f"unexpected argument {args.src_dir!r}: a source directory goes with --data cumcm; "
+                                   "dbt arguments go after `--` (e.g. `sme-credit build -- --select +marts`)")
+        raw_dir = raw_dir_for(args.raw_dir, recorded, db_path)
+    _note_raw_dir_change(db_path, recorded, raw_dir)
 
-    if args.models_from and not Path(args.models_from).exists():
-        _progress(f"--models-from {args.models_from}: no such warehouse file")
-        return 2
     if args.models_from:
         # read by dbt_project.yml's var pd_models_from (an env var, so it can't clash with --vars)
         os.environ["SME_CREDIT_MODELS_FROM"] = str(Path(args.models_from).resolve())
@@ -113,8 +149,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_dbt(args: argparse.Namespace) -> int:
-    raw_dir = Path(args.raw_dir) if args.raw_dir else project.DEFAULT_RAW_DIR
-    db_path = Path(args.db) if args.db else project.DEFAULT_DB
+    if not args.dbt_args:
+        raise project.CliError("no dbt command: put it after `--`, e.g. `sme-credit dbt -- show --select enterprise_pd`")
+    db_path = warehouse_path(args.db)
+    recorded = project.inspect_warehouse(db_path)
+    raw_dir = raw_dir_for(args.raw_dir, recorded, db_path)
+    _note_raw_dir_change(db_path, recorded, raw_dir)
     return project.run_dbt(args.dbt_args, raw_dir, db_path)
 
 
@@ -132,10 +172,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_bench_models(args: argparse.Namespace) -> int:
     from sme_credit.benchmarks.models import benchmark_warehouse, to_markdown
 
-    db_path = Path(args.db) if args.db else project.DEFAULT_DB
+    db_path = warehouse_path(args.db)
     if not db_path.exists():
-        _progress(f"no warehouse at {db_path}: build it first (make build) or pass --db FILE")
-        return 2
+        raise project.CliError(f"no warehouse at {db_path}: build it first (make build) or pass --db FILE")
     table = benchmark_warehouse(db_path, log=_progress)
     if table.empty:
         _progress(f"{db_path}: no fitted PD task to benchmark (see marts.pd_model_runs)")
@@ -154,10 +193,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.html:
         from sme_credit.report.site import write_site_command
 
-        return write_site_command(args.serving, args.site_dir, progress=_progress)
+        from sme_credit.serving.publish import serving_paths
+
+        serving = args.serving or os.environ.get("SME_CREDIT_SERVING_DB") or serving_paths(warehouse_path(None)).db
+        return write_site_command(str(serving), args.site_dir, progress=_progress)
     from sme_credit.report import write_cumcm_report
 
-    db_path = Path(args.db)
+    db_path = warehouse_path(args.db, project.PROJECT_DIR / "warehouse" / "cumcm2020c.duckdb")
+    _progress(f"reading {db_path}")
     if not db_path.exists():
         _progress(f"no warehouse at {db_path}: build it first with `make build DATA=cumcm`")
         return 2
@@ -187,10 +230,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sme-credit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--debug", action="store_true", help="on an error, print the Python traceback too")
+    # --debug after the command works too (`sme-credit build --debug ...`)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     gen = sub.add_parser(
-        "generate",
+        "generate", parents=[common],
         help="write a realistic synthetic raw data set (deterministic per seed)",
         description="Write synthetic raw files (enterprises, loans, repayment performance, financial statements, "
         "e-invoices) following the raw data contract, plus an oracle/ folder with every enterprise's and loan's "
@@ -204,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_generate)
 
     ing = sub.add_parser(
-        "ingest",
+        "ingest", parents=[common],
         help="convert an external data set to the raw data contract",
         description="Convert an external data set to raw-contract files. Formats: 'cumcm' — the CUMCM 2020 C "
         "attachments (xlsx or CSV/CSV.gz with the original Chinese headers). Rows are kept as read; the "
@@ -216,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing.set_defaults(func=cmd_ingest)
 
     bld = sub.add_parser(
-        "build",
+        "build", parents=[common],
         help="run `dbt build` (staging → marts → validation → PD models → pricing) and summarise the warehouse",
         description="Run `dbt build` on a raw data directory and print what was built. Arguments after `--` go "
         "to dbt unchanged (e.g. `-- --select +enterprise_indicators`). With --data demo the demo data are "
@@ -225,26 +272,28 @@ def build_parser() -> argparse.ArgumentParser:
     bld.add_argument("--data", choices=["demo", "cumcm", "dir"], default="dir",
                      help="demo: generate data/demo if needed; cumcm: ingest SRC_DIR; dir: use --raw-dir as is")
     bld.add_argument("src_dir", nargs="?", help="with --data cumcm: the CUMCM directory (default ../shared/data/cumcm2020c)")
-    bld.add_argument("--raw-dir", help="raw data directory (default data/demo)")
-    bld.add_argument("--db", help="warehouse file (default warehouse/sme_credit.duckdb; env SME_CREDIT_DB)")
+    bld.add_argument("--raw-dir", help="raw data directory (default $SME_CREDIT_RAW_DIR, else the directory the "
+                     "warehouse was last built from, else data/demo)")
+    bld.add_argument("--db", help="warehouse file (default $SME_CREDIT_DB, else warehouse/sme_credit.duckdb)")
     bld.add_argument("--enterprises", type=int, default=1000, help="with --data demo: enterprises to generate")
     bld.add_argument("--seed", type=int, default=42, help="with --data demo: generator seed")
     bld.add_argument("--models-from", metavar="OLD.duckdb", default=None,
                      help="score-only mode: score with the fitted PD models of another warehouse instead of refitting")
-    bld.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt after `--`")
-    bld.set_defaults(func=cmd_build)
+    bld.set_defaults(func=cmd_build, takes_dbt_args=True)
 
     dbt = sub.add_parser(
-        "dbt",
+        "dbt", parents=[common],
         help="run any dbt command against the project (e.g. `sme-credit dbt -- show --select pd_scores`)",
-        description="Run any dbt command with the project's profile, raw directory and warehouse path set.",
+        description="Run any dbt command (everything after `--`, passed unchanged) with the project's profile, "
+        "raw directory and warehouse path set. Without --raw-dir or $SME_CREDIT_RAW_DIR the raw views keep "
+        "reading the directory the warehouse was last built from.",
     )
-    dbt.add_argument("--raw-dir", help="raw data directory (default data/demo)")
-    dbt.add_argument("--db", help="warehouse file (default warehouse/sme_credit.duckdb)")
-    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt command and arguments after `--`")
-    dbt.set_defaults(func=cmd_dbt)
+    dbt.add_argument("--raw-dir", help="raw data directory (default $SME_CREDIT_RAW_DIR, else the directory the "
+                     "warehouse was last built from, else data/demo)")
+    dbt.add_argument("--db", help="warehouse file (default $SME_CREDIT_DB, else warehouse/sme_credit.duckdb)")
+    dbt.set_defaults(func=cmd_dbt, takes_dbt_args=True)
     bench = sub.add_parser(
-        "bench",
+        "bench", parents=[common],
         help="benchmarks: `bench [invoices]` times the invoice marts on N invoices; `bench models` compares "
         "the PD models with plain scikit-learn baselines",
         description="`bench invoices` (default): generate N invoices, time a hand-written DuckDB aggregation per "
@@ -266,30 +315,74 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
 
     report = sub.add_parser(
-        "report",
+        "report", parents=[common],
         help="write the CUMCM 2020 C results document from a built warehouse",
         description="Write docs/cumcm2020c_results.md (reconciliation, indicator summary, PD models' "
         "cross-validated metrics next to the seed papers', enterprise PDs, the three credit strategies) "
         "from a warehouse built with `make build DATA=cumcm`. Reads the warehouse only.",
     )
-    report.add_argument("--db", default=str(project.PROJECT_DIR / "warehouse" / "cumcm2020c.duckdb"),
-                        help="warehouse built on the CUMCM data (default warehouse/cumcm2020c.duckdb)")
+    report.add_argument("--db", help="warehouse built on the CUMCM data (default $SME_CREDIT_DB, else "
+                        "warehouse/cumcm2020c.duckdb)")
     report.add_argument("--out", default=str(project.PROJECT_DIR / "docs" / "cumcm2020c_results.md"),
                         help="markdown file to write (default docs/cumcm2020c_results.md)")
     report.add_argument("--html", action="store_true",
                         help="instead: write the visual risk report (static site) from the published serving file")
-    report.add_argument("--serving", default=None, help="with --html: serving file (default warehouse/serving.duckdb)")
+    report.add_argument("--serving", default=None, help="with --html: serving file (default $SME_CREDIT_SERVING_DB, "
+                        "else the publication of $SME_CREDIT_DB, else warehouse/serving.duckdb)")
     report.add_argument("--site-dir", default=None, help="with --html: output folder (default reports/risk_report)")
     report.set_defaults(func=cmd_report)
     _add_check_parser(sub)
     return parser
 
 
+def split_dbt_args(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """Split at the first `--`: the CLI's own arguments, and dbt's (None without `--`), unchanged.
+
+    Done before argparse, which would otherwise hand the first dbt token to an optional positional
+    (`build --data cumcm [SRC_DIR]`) and drop or misread the rest."""
+    if "--" not in argv:
+        return argv, None
+    at = argv.index("--")
+    return argv[:at], argv[at + 1:]
+
+
+def error_paragraph(exc: BaseException) -> str:
+    """What went wrong and what to do, in one paragraph (the traceback is for --debug)."""
+    from sme_credit.ingest.cumcm import IngestError
+
+    if isinstance(exc, project.CliError):
+        return str(exc)
+    if project.is_lock_error(exc):  # e.g. a writer grabbed the file between dbt and the publication
+        return project.lock_message(None, exc)
+    if isinstance(exc, IngestError):
+        return f"ingest failed: {exc}. Fix or replace that input file and run again."
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.strerror or exc}: {exc.filename}. Check the path and its permissions, then run again."
+    return (f"unexpected error {type(exc).__name__}: {exc}. "
+            "Run again with `sme-credit --debug ...` for the traceback and report it.")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if hasattr(args, "dbt_args") and args.dbt_args and args.dbt_args[0] == "--":
-        args.dbt_args = args.dbt_args[1:]
-    return args.func(args)
+    own_args, dbt_args = split_dbt_args(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    args = parser.parse_args(own_args)
+    if getattr(args, "takes_dbt_args", False):
+        args.dbt_args = dbt_args or []
+    elif dbt_args is not None:
+        parser.error(f"`sme-credit {args.command}` takes no dbt arguments (only `build` and `dbt` pass what follows `--`)")
+    try:
+        return args.func(args)
+    except (KeyboardInterrupt, project.Interrupted) as exc:
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        print(f"sme-credit: {reason}; dbt and its worker processes were stopped", file=sys.stderr)
+        return 130 if isinstance(exc, KeyboardInterrupt) else 143
+    except Exception as exc:  # noqa: BLE001 — every error ends as one readable paragraph
+        if args.debug:
+            traceback.print_exc()
+        plain = args.debug or isinstance(exc, project.CliError) or project.is_lock_error(exc)
+        hint = "" if plain else " (`sme-credit --debug ...` shows the traceback)"
+        print(f"sme-credit: error: {error_paragraph(exc)}{hint}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
