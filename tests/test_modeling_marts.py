@@ -349,3 +349,10 @@ def test_point_in_time_fit_scores_every_month_with_out_of_time_pds():
     assert (oot["value"] > 0.7).all()
     table = marts.fits_table(fits)
     assert table.loc[0, "oot_split"] == fit.result.oot_split.date().isoformat()
+
+
+def test_every_fit_setting_reaches_the_python_model():
+    # dbt passes a Python model only the config keys it sees as literal dbt.config.get("...") calls
+    source = (REPO / "models" / "intermediate" / "int_pd_model_fits.py").read_text()
+    for key in [*marts.SETTING_KEYS, "pd_models_from", "pd_monotone_constraints"]:
+        assert f'dbt.config.get("{key}")' in source, key

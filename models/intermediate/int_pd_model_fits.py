@@ -16,7 +16,17 @@ def model(dbt, session):
     from sme_credit.modeling import marts
     from sme_credit.warehouse import frame_from_relation
 
-    settings = marts.settings_from_config(dbt.config.get)
+    # dbt hands a Python model only the config keys it finds as literal dbt.config.get("...") calls
+    config = {
+        "pd_models": dbt.config.get("pd_models"),
+        "pd_cv_repeats": dbt.config.get("pd_cv_repeats"),
+        "pd_cv_folds": dbt.config.get("pd_cv_folds"),
+        "pd_random_state": dbt.config.get("pd_random_state"),
+        "pd_pit_training_step_months": dbt.config.get("pd_pit_training_step_months"),
+        "pd_pit_cv_repeats": dbt.config.get("pd_pit_cv_repeats"),
+        "pd_horizon_months": dbt.config.get("pd_horizon_months"),
+    }
+    settings = marts.settings_from_config(config.get)
     if str(dbt.config.get("pd_monotone_constraints")).lower() in ("true", "1", "yes"):
         signs = frame_from_relation(indicator_expected_signs)
         settings["config"] = marts.PDModelConfig(monotone=dict(zip(signs["feature"], signs["expected_sign"].astype(int))))

@@ -218,11 +218,17 @@ def earlier_fits(con, db_path: str | None = None, log: Callable[[str], None] = p
             with duckdb.connect(str(db_path), read_only=True) as other:
                 frame = other.sql("from intermediate.int_pd_model_fits").to_arrow_table().to_pandas()
         else:
-            exists = con.execute("select count(*) from information_schema.tables where table_schema = "
-                                 "'intermediate' and table_name = 'int_pd_model_fits'").fetchall()[0][0]
-            if not exists:
+            # a cursor of its own: dbt's connection must be left with no pending result
+            cur = con.cursor()
+            try:
+                exists = cur.execute("select count(*) from information_schema.tables where table_schema = "
+                                     "'intermediate' and table_name = 'int_pd_model_fits'").fetchall()[0][0]
+                frame = cur.execute("from intermediate.int_pd_model_fits").fetch_arrow_table().to_pandas() \
+                    if exists else None
+            finally:
+                cur.close()
+            if frame is None:
                 return []
-            frame = con.execute("from intermediate.int_pd_model_fits").fetch_arrow_table().to_pandas()
         return fits_from_frame(frame)
     except Exception as exc:  # noqa: BLE001 - a missing or incompatible earlier build is not an error
         if db_path:
