@@ -223,7 +223,7 @@ def earlier_fits(con, db_path: str | None = None, log: Callable[[str], None] = p
             try:
                 exists = cur.execute("select count(*) from information_schema.tables where table_schema = "
                                      "'intermediate' and table_name = 'int_pd_model_fits'").fetchall()[0][0]
-                frame = cur.execute("from intermediate.int_pd_model_fits").fetch_arrow_table().to_pandas() \
+                frame = cur.sql("from intermediate.int_pd_model_fits").to_arrow_table().to_pandas() \
                     if exists else None
             finally:
                 cur.close()
