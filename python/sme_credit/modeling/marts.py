@@ -241,7 +241,7 @@ def empty_scores() -> pd.DataFrame:
     """Zero-row pd_scores frame with its dtypes (so an empty warehouse table is still typed)."""
     frame = empty_table("scores").astype({"entity_id": "str"})
     frame.insert(1, "enterprise_id", pd.Series(dtype="str"))
-    frame.insert(2, "as_of_date", pd.Series(dtype="datetime64[s]"))
+    frame.insert(2, "as_of_date", pd.Series(pd.array([], dtype="date32[pyarrow]")))  # DATE, as when rows exist
     return frame.assign(pd_out_of_time=pd.Series(dtype="float64"), grade_out_of_time=pd.Series(dtype="Int64"),
                         observed_default=pd.Series(dtype="Int64"),
                         in_training_sample=pd.Series(dtype="bool"))[SCORE_COLUMNS]
