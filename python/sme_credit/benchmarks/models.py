@@ -6,8 +6,9 @@ columns: most frequent level, one-hot), then ``LogisticRegression()`` or
 columns and CV folds (the same repeated, entity-grouped splits, rebuilt from the fit's settings),
 next to the project models' CV AUCs from ``marts.pd_model_metrics``.
 
-Fold noise: the standard error of a baseline's mean CV AUC (the spread of its per-fold AUCs over
-sqrt(folds x repeats)). A project model is "at or above" a baseline when its AUC is no more than
+CV AUC, as in the project's ``pd_model_metrics``: the AUC of each repeat's pooled out-of-fold PDs,
+averaged over the repeats. Fold noise: the standard error of a baseline's mean CV AUC (the spread of
+its per-fold AUCs over sqrt(folds x repeats)). A project model is "at or above" a baseline when its AUC is no more than
 two standard errors below it.
 """
 
@@ -48,9 +49,9 @@ def plain_baseline(name: str, numeric: list[str], categorical: list[str], random
     return make_pipeline(ColumnTransformer(parts), model)
 
 
-def _fold_auc(name, numeric, categorical, X, y, train, test, random_state) -> float:
+def _fold_pd(name, numeric, categorical, X, y, train, test, random_state) -> np.ndarray:
     model = plain_baseline(name, numeric, categorical, random_state).fit(X.iloc[train], y[train])
-    return float(roc_auc_score(y[test], model.predict_proba(X.iloc[test])[:, 1]))
+    return model.predict_proba(X.iloc[test])[:, 1]
 
 
 def baseline_cv(X: pd.DataFrame, y: np.ndarray, groups, *, folds: int, repeats: int, random_state: int,
@@ -66,9 +67,14 @@ def baseline_cv(X: pd.DataFrame, y: np.ndarray, groups, *, folds: int, repeats: 
     rows = []
     for name in BASELINES:
         started = time.perf_counter()
-        aucs = Parallel(n_jobs=n_jobs)(delayed(_fold_auc)(name, list(types.numeric), list(types.categorical), X, y,
-                                                          tr, te, random_state) for _, _, tr, te in splits)
-        per_repeat = np.array(aucs).reshape(repeats, folds).mean(axis=1)
+        pds = Parallel(n_jobs=n_jobs)(delayed(_fold_pd)(name, list(types.numeric), list(types.categorical), X, y,
+                                                        tr, te, random_state) for _, _, tr, te in splits)
+        # as the project's CV metrics: the AUC of each repeat's pooled out-of-fold PDs
+        oof = np.full((repeats, len(y)), np.nan)
+        for (r, _, _, te), p in zip(splits, pds):
+            oof[r, te] = p
+        per_repeat = np.array([roc_auc_score(y, oof[r]) for r in range(repeats)])
+        aucs = [roc_auc_score(y[te], p) for (_, _, _, te), p in zip(splits, pds)]
         rows.append({"model": name, "cv_auc": float(per_repeat.mean()),
                      "cv_auc_std": float(per_repeat.std(ddof=1)) if repeats > 1 else np.nan,
                      "se": float(np.std(aucs, ddof=1) / np.sqrt(len(aucs))),
