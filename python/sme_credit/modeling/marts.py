@@ -250,7 +250,7 @@ def empty_scores() -> pd.DataFrame:
 def warehouse_table(fits: Sequence[TaskFit], name: str) -> pd.DataFrame:
     """Concatenate one result table (``metrics``, ``coefficients``, ... or ``scores``) over the tasks."""
     if name == "scores":
-        frames = [f.scores for f in fits if f.status == "fitted"]
+        frames = [f.scores for f in fits if f.status in ("fitted", "reused")]
         return pd.concat(frames, ignore_index=True) if frames else empty_scores()
     if name not in TABLE_COLUMNS:
         raise KeyError(f"unknown table {name!r}; one of {sorted(TABLE_COLUMNS)} or 'scores'")
