@@ -172,6 +172,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_bench_models(args: argparse.Namespace) -> int:
     from sme_credit.benchmarks.models import benchmark_warehouse, to_markdown
 
+    if args.scale_rows:
+        from sme_credit.benchmarks.models import scale_benchmark
+
+        _progress(f"fit_pd_models with its defaults on {args.scale_rows:,} synthetic rows x 25 features")
+        print(json.dumps(scale_benchmark(args.scale_rows), indent=2))
+        return 0
     db_path = warehouse_path(args.db)
     if not db_path.exists():
         raise project.CliError(f"no warehouse at {db_path}: build it first (make build) or pass --db FILE")
@@ -308,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--db", default=None, help="with models: warehouse file (default warehouse/sme_credit.duckdb)")
     bench.add_argument("--out", default=str(project.PROJECT_DIR / "reports" / "model_benchmark.md"),
                        help="with models: markdown file to write (default reports/model_benchmark.md)")
+    bench.add_argument("--scale-rows", type=int, default=None, metavar="N",
+                       help="with models: instead, time fit_pd_models with its defaults on N synthetic rows x 25 "
+                       "features (a bank-sized table; e.g. 30000)")
     bench.add_argument("--invoices", type=int, default=10_000_000, help="invoice rows (default 10,000,000)")
     bench.add_argument("--enterprises", type=int, default=None, help="enterprises (default invoices / 20,000, at least 1,000)")
     bench.add_argument("--work-dir", default="/tmp/sme_credit_bench", help="scratch directory (deleted afterwards)")

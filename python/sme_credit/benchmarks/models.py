@@ -138,3 +138,24 @@ def to_markdown(table: pd.DataFrame, db_path) -> str:
                          f"{r.delta_vs_best_plain:+.3f} | {sec} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def scale_benchmark(rows: int = 30_000, features: int = 25, seed: int = 0) -> dict:
+    """Time `fit_pd_models` with its defaults on a bank-sized synthetic table (numeric, categorical, NaN).
+
+    Returns the wall seconds, the CPU seconds per family summed over the CV folds and the notes
+    (which say what was sampled or cut on the way)."""
+    from ..modeling import fit_pd_models
+
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(rows, features - 2)), columns=[f"x{i:02d}" for i in range(features - 2)])
+    X.loc[rng.random(rows) < 0.1, "x00"] = np.nan
+    X["sector"] = rng.choice(["a", "b", "c", "d", "e"], rows)
+    X["region"] = rng.choice([f"r{i}" for i in range(40)], rows)
+    logit = -3.0 + X["x01"] - 0.7 * X["x02"] + 0.5 * np.tanh(X["x03"]) + (X["sector"] == "c") * 0.6
+    y = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(int)
+    started = time.perf_counter()
+    result = fit_pd_models(X, y)
+    return {"rows": rows, "features": features, "defaults": int(y.sum()),
+            "wall_seconds": round(time.perf_counter() - started, 1), "champion": result.champion,
+            "cpu_seconds_per_family": result.timings, "notes": result.notes}
