@@ -50,6 +50,10 @@ def pd_fallback_summary(db_path: str | Path) -> str | None:
     1 for enterprises in default).
     """
     with connect_read_only(db_path) as con:
+        built = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                            "and table_name in ('pd_model_runs', 'enterprise_pd')").fetchall()[0][0]
+        if built < 2:  # a build that selected no PD marts has nothing to say
+            return None
         runs = con.execute("select level, variant, status, reason from marts.pd_model_runs "
                            "where status <> 'fitted' order by level, variant").fetchall()
         sources = dict(con.execute("select pd_source, count(*) from marts.enterprise_pd group by 1").fetchall())
