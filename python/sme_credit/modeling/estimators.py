@@ -103,7 +103,9 @@ DEFAULT_SPECS: dict[str, ModelSpec] = {
         complexity=5,
         # shrinkage, a leaf-size floor and early stopping on a seeded, stratified 15% of the
         # training rows (the same split on every rebuild)
-        fixed_params={"learning_rate": 0.05, "max_iter": 500, "l2_regularization": 1.0, "early_stopping": True,
+        # at most 150 trees: with 500 the 10,000-row panel never stopped early and its PDs spread
+        # too much (CV calibration slope 0.69, out-of-time mean PD 23% below the default rate)
+        fixed_params={"learning_rate": 0.05, "max_iter": 150, "l2_regularization": 1.0, "early_stopping": True,
                       "validation_fraction": 0.15, "n_iter_no_change": 20},
     ),
     "svm": ModelSpec(
