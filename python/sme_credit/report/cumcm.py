@@ -47,7 +47,9 @@ def reconciliation_section(con) -> str:
                sum(duplicate_rows) as duplicate_rows, sum(quarantined_rows) as quarantined_rows,
                bool_and(is_reconciled) as reconciled
         from marts.source_reconciliation group by all order by source_table""")
-    reasons = _query(con, "select source_table, quarantine_reason, count(*) as n_rows from marts.quarantine "
+    # a reason names its key's values (one reason per conflicting key): list the rule, not every key
+    reasons = _query(con, "select source_table, regexp_replace(quarantine_reason, ' = \\(.*\\)', ' = (…)') "
+                          "as quarantine_reason, count(*) as n_rows from marts.quarantine "
                           "group by all order by n_rows desc, source_table, quarantine_reason")
     return "\n\n".join([
         "## 1. Data and reconciliation",
