@@ -29,6 +29,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from ..modeling.config import PDModelConfig
 from ..modeling.folds import cv_splits
 from ..modeling.inputs import prepare_inputs
 from ..modeling.marts import fits_from_frame
@@ -97,7 +98,8 @@ def benchmark_warehouse(db_path: str | Path, *, n_jobs: int = 2, log=print) -> p
         inputs = prepare_inputs(data.features[keep], data.label[keep],
                                 groups=None if data.groups is None else data.groups[keep])
         repeats, folds = int(s.get("cv_repeats", 5)), int(s.get("cv_folds", 5))
-        repeats = min(repeats, max(1, 50_000 // max(len(inputs.y), 1)))  # the fit's cv_row_budget rule
+        budget = PDModelConfig().cv_row_budget  # the fit's own rule for cutting CV repeats
+        repeats = min(repeats, max(1, budget // max(len(inputs.y), 1)))
         log(f"bench models {fit.level}/{fit.variant}: {len(inputs.y)} rows, {repeats}x{folds} folds")
         base = baseline_cv(inputs.X, inputs.y, inputs.groups, folds=folds, repeats=repeats,
                            random_state=int(s.get("random_state", 42)), n_jobs=n_jobs)
