@@ -33,3 +33,26 @@ def inner_cv(n_splits: int, random_state: int, groups=None):
     if groups is None:
         return StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
     return StratifiedGroupKFold(n_splits, shuffle=True, random_state=random_state)
+
+
+def sample_rows(y: np.ndarray, max_rows: int, random_state: int, groups=None) -> np.ndarray:
+    """Sorted positions of a seeded sample of at most ``max_rows`` rows (all rows if fewer).
+
+    With ``groups`` whole groups are drawn (an enterprise's panel months stay together), in a random
+    order until the next would pass ``max_rows``; without, the sample is stratified by ``y``.
+    """
+    y = np.asarray(y)
+    n = len(y)
+    if not max_rows or n <= max_rows:
+        return np.arange(n)
+    rng = np.random.default_rng(random_state)
+    if groups is None:
+        share = max_rows / n
+        picks = [rng.choice(np.flatnonzero(y == c), max(1, int(share * (y == c).sum())), replace=False)
+                 for c in np.unique(y)]
+        return np.sort(np.concatenate(picks))
+    codes = np.unique(np.asarray(groups), return_inverse=True)[1]
+    sizes = np.bincount(codes)
+    order = rng.permutation(len(sizes))
+    kept = order[np.cumsum(sizes[order]) <= max_rows]
+    return np.flatnonzero(np.isin(codes, kept))

@@ -28,7 +28,7 @@ from .calibration import choose_calibration, with_calibration
 from .config import PDModelConfig
 from .estimators import DEFAULT_SPECS, MODEL_NAMES, ModelSpec, tune_hyperparameters
 from .evaluation import brier, calibration_by_decile, evaluate_predictions, goodness_of_fit, summarise_repeats
-from .folds import cv_splits
+from .folds import cv_splits, sample_rows
 from .inputs import frame_fingerprint, prepare_inputs
 from .preprocess import clean_features, degenerate_columns, infer_feature_types
 from .reporting import (
@@ -218,7 +218,12 @@ def fit_pd_models(
     plan = Plan(types, cfg, models, {}, random_state)
     with quiet():
         full = fit_stage(plan, X, y, screen=True, full_report=True)
-        tuning = {name: _tune(plan, name, full, y, g) for name in models}
+        tuning_rows = sample_rows(y, cfg.tuning_max_rows, random_state, g)
+        if len(tuning_rows) < len(y):
+            notes.append(f"hyper-parameters tuned on a seeded sample of {len(tuning_rows)} of {len(y)} rows"
+                         f"{' (whole groups)' if g is not None else ''} (PDModelConfig.tuning_max_rows "
+                         f"{cfg.tuning_max_rows})")
+        tuning = {name: _tune(plan, name, full, y, g, tuning_rows) for name in models}
 
     outputs, oof = _cross_validate(plan, X, y, cv_repeats, cv_folds, g)
     chosen, cv_brier, metric_frames, calibration_frames, summary = _summarise_cv(plan, y, oof, cutoffs)
@@ -269,12 +274,16 @@ def fit_pd_models(
     return result
 
 
-def _tune(plan: Plan, name: str, full: FeatureStage, y: np.ndarray, groups=None) -> pd.DataFrame:
-    """Grid-search ``name`` on the full-sample design; stores the best parameters in the plan."""
+def _tune(plan: Plan, name: str, full: FeatureStage, y: np.ndarray, groups, rows: np.ndarray) -> pd.DataFrame:
+    """Grid-search ``name`` on ``rows`` of the full-sample design; stores the best parameters in the plan."""
     cfg = plan.config
+    if not cfg.specs[name].param_grid:
+        plan.params[name] = {}
+        return tune_hyperparameters(name, None, y, specs=cfg.specs)[1]
     plan.params[name], results = tune_hyperparameters(
-        name, full.inputs(cfg.specs[name]), y, random_state=plan.random_state, cv_folds=cfg.tuning_folds,
-        n_jobs=cfg.n_jobs, specs=cfg.specs, groups=groups)
+        name, full.inputs(cfg.specs[name]).iloc[rows], y[rows], random_state=plan.random_state,
+        cv_folds=cfg.tuning_folds, n_jobs=cfg.n_jobs, specs=cfg.specs,
+        groups=None if groups is None else np.asarray(groups)[rows])
     return results
 
 
