@@ -77,10 +77,9 @@ def generate_unit(ent: Enterprises, plan: InvoicePlan, cal: Calendar, cfg: Gener
 
     # Invoice numbers are unique per enterprise and direction (the warehouse's key): the k-th sales
     # invoice of an enterprise (voided ones use a number too) is first + k; purchase numbers come
-    # from many sellers and look scattered, first + k * PURCHASE_NUMBER_STEP, a bijection mod 10^8.
+    # from many sellers and look scattered, first + (k + 1) * PURCHASE_NUMBER_STEP, a bijection mod 10^8.
     k = _sequence_in_direction(local, sales, cells, cell_e, counts)
-    step = np.where(sales, 1, PURCHASE_NUMBER_STEP)
-    number = (p["first_invoice_number"][g] + k * step) % NUMBER_SPACE
+    number = (p["first_invoice_number"][g] + np.where(sales, k, (k + 1) * PURCHASE_NUMBER_STEP)) % NUMBER_SPACE
 
     # VAT class and rate.
     u = rng.random(n)
