@@ -80,6 +80,7 @@ def generate_unit(ent: Enterprises, plan: InvoicePlan, cal: Calendar, cfg: Gener
     # from many sellers and look scattered, first + (k + 1) * PURCHASE_NUMBER_STEP, a bijection mod 10^8.
     k = _sequence_in_direction(local, sales, cells, cell_e, counts)
     number = (p["first_invoice_number"][g] + np.where(sales, k, (k + 1) * PURCHASE_NUMBER_STEP)) % NUMBER_SPACE
+    rng.integers(0, NUMBER_SPACE, n)  # the former random purchase numbers: still drawn, so a seed's other columns stay as they were
 
     # VAT class and rate.
     u = rng.random(n)
@@ -125,6 +126,7 @@ def generate_unit(ent: Enterprises, plan: InvoicePlan, cal: Calendar, cfg: Gener
     red_p = logistic(np.where(sales, p["red_logit_sales"][g], p["red_logit_purchase"][g]))
     src = np.flatnonzero(~voided & (rng.random(n) < red_p))
     red_day = np.minimum(day[src] + rng.geometric(1.0 / im.red_delay_mean_days, src.size) - 1, cal.n_days - 1)
+    rng.integers(0, NUMBER_SPACE, src.size)  # the former random red-letter numbers (see above)
     cat = np.concatenate
     cols = {
         "local": cat([local, local[src]]), "day": cat([day, red_day]), "direction": cat([direction, direction[src]]),
