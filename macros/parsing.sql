@@ -64,8 +64,11 @@
          else try_cast({{ column }} as double) end
 {%- endmacro %}
 
+{#- A whole number only: a cast would round 2019.5 to 2020 (or 89.6 days to 90), and a rounded
+    fiscal year would then share a key with the real 2020 row and quarantine it as a conflict.
+    integer_error() names the rule for the NULL. -#}
 {% macro parse_integer(column) -%}
-    try_cast({{ parse_number(column) }} as integer)
+    case when {{ parse_number(column) }} = floor({{ parse_number(column) }}) then try_cast({{ parse_number(column) }} as integer) end
 {%- endmacro %}
 
 {#- true/false, 1/0, yes/no, y/n, 是/否. -#}

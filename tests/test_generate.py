@@ -173,6 +173,18 @@ def test_invoice_quality_shares_and_arithmetic(moderate):
     assert all(checks)
 
 
+def test_invoice_numbers_are_unique_per_enterprise_and_direction(tmp_path):
+    """The warehouse's key (README "Plausibility rules", key_conflict): two different invoices of one
+    enterprise and direction never share a number, red-letter copies included. Many invoices per
+    enterprise (random numbers in 10^8 would collide here) and small part files (numbering across them)."""
+    generate(tmp_path, n_enterprises=3, seed=3, n_invoices=600_000, chunk_rows=50_000)
+    con = duckdb.connect()
+    rows, keys, reds = _one(con, f"""
+        select count(*), count(distinct (enterprise_id, direction, invoice_number)), count(*) filter (where amount < 0)
+        from (select distinct * from '{tmp_path}/invoices/*.parquet')""")
+    assert reds > 5_000 and rows == keys
+
+
 def test_statements_are_consistent_and_track_invoices(moderate):
     _, con = moderate
     bad = _one(con, """select

@@ -123,6 +123,9 @@ STATEMENT_CASES = [
     (_statement("E1", "2014", cash_and_equivalents="inf"), "cash_and_equivalents: unparseable number 'inf'"),
     (_statement("E1", "2013", operating_revenue="5e12"), "operating_revenue: 5e12 is beyond ±1e+12 yuan (rule amount_beyond_bound"),
     (_statement("E1", "2012.5"), "fiscal_year: 2012.5 is not a whole number, never rounded (rule whole_number)"),
+    # not rounded into E2's 2016 key either (that would quarantine the real 2016 row as a conflict)
+    (_statement("E2", "2016"), None),
+    (_statement("E2", "2015.5", net_profit="399"), "fiscal_year: 2015.5 is not a whole number, never rounded (rule whole_number)"),
     (_statement("E1", "2012"), "key conflict: 2 different rows for enterprise_id, fiscal_year = (E1, 2012) (rule key_conflict)"),
     (_statement("E1", "2012", net_profit="401"), "key conflict: 2 different rows for enterprise_id, fiscal_year = (E1, 2012) (rule key_conflict)"),
 ]

@@ -53,6 +53,7 @@ class BlockCounts:
     sales: np.ndarray  # (enterprises, months)
     purchases: np.ndarray
     prior_sales: np.ndarray  # sales invoices of the enterprise in earlier months (numbering)
+    prior_purchases: np.ndarray  # purchase invoices of the enterprise in earlier months (numbering)
 
 
 def capped_lognormal_mean(mu: np.ndarray, sigma: np.ndarray, cap: np.ndarray) -> np.ndarray:
@@ -144,8 +145,8 @@ def block_counts(ent: Enterprises, cal: Calendar, cfg: GeneratorConfig, plan: In
     z2 = 0.7 * z1 + 0.71 * rng.standard_normal(s.shape)
     sales = rng.poisson(plan.scale * s * np.exp(vol * z1 - vol**2 / 2))
     purchases = rng.poisson(plan.scale * q * np.exp(vol * z2 - vol**2 / 2))
-    prior = np.cumsum(sales, axis=1) - sales
-    return BlockCounts(block, lo, sales, purchases, prior)
+    return BlockCounts(block, lo, sales, purchases, np.cumsum(sales, axis=1) - sales,
+                       np.cumsum(purchases, axis=1) - purchases)
 
 
 def units(counts: BlockCounts, unit_rows: int) -> list[tuple[int, np.ndarray]]:

@@ -25,6 +25,12 @@ from .strings import digit_strings, take_strings
 # Sellers' VAT classes on purchase invoices: goods, basic, service, small-scale, exempt.
 PURCHASE_CLASS_CODES = np.array([2, 3, 4, 1, 0])
 PURCHASE_CLASS_CUM = np.cumsum([0.42, 0.06, 0.15, 0.32, 0.05])
+NUMBER_SPACE = 100_000_000  # 8-digit invoice numbers
+# Odd and not a multiple of 5, so k -> k * step mod 10^8 is a bijection (numbers never repeat);
+# its inverse is odd too, so first + k * step + RED_LETTER_OFFSET never meets first + k' * step
+# for |k - k'| < RED_LETTER_OFFSET.
+PURCHASE_NUMBER_STEP = 7_654_321
+RED_LETTER_OFFSET = NUMBER_SPACE // 2
 
 
 @dataclass
@@ -69,16 +75,12 @@ def generate_unit(ent: Enterprises, plan: InvoicePlan, cal: Calendar, cfg: Gener
     n = g.size
     sales = direction == 0
 
-    # Sales invoices are numbered consecutively per enterprise (voided ones use a number too).
-    before = np.cumsum(sales) - sales
-    starts = np.flatnonzero(np.concatenate([[True], local[1:] != local[:-1]]))
-    base = np.repeat(before[starts], np.diff(np.append(starts, n)))
-    first_cell = np.zeros(counts.sales.shape[0], dtype=np.int64)
-    present, first_pos = np.unique(cell_e, return_index=True)
-    first_cell[present] = cells[first_pos]  # first cell of each enterprise in this unit
-    prior = counts.prior_sales.reshape(-1)[first_cell[local]]
-    seq_number = (p["first_invoice_number"][g] + prior + before - base) % 100_000_000
-    number = np.where(sales, seq_number, rng.integers(0, 100_000_000, n))
+    # Invoice numbers are unique per enterprise and direction (the warehouse's key): the k-th sales
+    # invoice of an enterprise (voided ones use a number too) is first + k; purchase numbers come
+    # from many sellers and look scattered, first + (k + 1) * PURCHASE_NUMBER_STEP, a bijection mod 10^8.
+    k = _sequence_in_direction(local, sales, cells, cell_e, counts)
+    number = (p["first_invoice_number"][g] + np.where(sales, k, (k + 1) * PURCHASE_NUMBER_STEP)) % NUMBER_SPACE
+    rng.integers(0, NUMBER_SPACE, n)  # the former random purchase numbers: still drawn, so a seed's other columns stay as they were
 
     # VAT class and rate.
     u = rng.random(n)
@@ -124,10 +126,13 @@ def generate_unit(ent: Enterprises, plan: InvoicePlan, cal: Calendar, cfg: Gener
     red_p = logistic(np.where(sales, p["red_logit_sales"][g], p["red_logit_purchase"][g]))
     src = np.flatnonzero(~voided & (rng.random(n) < red_p))
     red_day = np.minimum(day[src] + rng.geometric(1.0 / im.red_delay_mean_days, src.size) - 1, cal.n_days - 1)
+    rng.integers(0, NUMBER_SPACE, src.size)  # the former random red-letter numbers (see above)
     cat = np.concatenate
     cols = {
         "local": cat([local, local[src]]), "day": cat([day, red_day]), "direction": cat([direction, direction[src]]),
-        "number": cat([number, rng.integers(0, 100_000_000, src.size)]),
+        # a red-letter copy's number is its source's shifted by half the space: unique while an
+        # enterprise has fewer than 5 * 10^7 invoices per direction (see RED_LETTER_OFFSET)
+        "number": cat([number, (number[src] + RED_LETTER_OFFSET) % NUMBER_SPACE]),
         "counterparty": cat([counterparty, counterparty[src]]),
         "amount": cat([amount_c, -amount_c[src]]), "tax": cat([tax_c, -tax_c[src]]), "total": cat([total_c, -total_c[src]]),
         "voided": cat([voided, np.zeros(src.size, bool)]),
@@ -142,6 +147,27 @@ def generate_unit(ent: Enterprises, plan: InvoicePlan, cal: Calendar, cfg: Gener
 
     net = _net_amounts(cols, is_dup, cal, counts.sales.shape[0])
     return UnitResult(_table(cols, cal, block_ids), counts.first, net)
+
+
+def _sequence_in_direction(local: np.ndarray, sales: np.ndarray, cells: np.ndarray, cell_e: np.ndarray,
+                           counts: BlockCounts) -> np.ndarray:
+    """Index of each row among its enterprise's invoices of its direction, over all months.
+
+    Rows are sorted by enterprise and day; an enterprise's months before this unit count through
+    counts.prior_sales / prior_purchases of its first cell here.
+    """
+    n = local.size
+    sales_before = np.cumsum(sales) - sales  # rows of each direction before this one in the unit
+    purchases_before = np.arange(n) - sales_before
+    starts = np.flatnonzero(np.concatenate([[True], local[1:] != local[:-1]]))
+    start_of_row = np.repeat(starts, np.diff(np.append(starts, n)))  # the enterprise's first row here
+    in_unit = np.where(sales, sales_before - sales_before[start_of_row], purchases_before - purchases_before[start_of_row])
+    first_cell = np.zeros(counts.sales.shape[0], dtype=np.int64)
+    present, first_pos = np.unique(cell_e, return_index=True)
+    first_cell[present] = cells[first_pos]  # first cell of each enterprise in this unit
+    prior = np.where(sales, counts.prior_sales.reshape(-1)[first_cell[local]],
+                     counts.prior_purchases.reshape(-1)[first_cell[local]])
+    return prior + in_unit
 
 
 def _net_amounts(cols: dict[str, np.ndarray], is_dup: np.ndarray, cal: Calendar, n_local: int) -> np.ndarray:

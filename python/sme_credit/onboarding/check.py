@@ -67,7 +67,9 @@ def _parsed_sql(kind: str, v: str, settings: dict) -> str:
     if kind == "boolean":
         return rf.boolean_sql(v)
     number = rf.number_sql(v, settings)
-    return f"try_cast({number} as integer)" if kind == "integer" else number
+    if kind == "integer":  # never rounded, like parse_integer (89.6 days is a failure, not 90)
+        return f"case when {number} = floor({number}) then try_cast({number} as integer) end"
+    return number
 
 
 def _needs(kind: str, table: str, settings: dict, ambiguous: int, day_month: int) -> str | None:
