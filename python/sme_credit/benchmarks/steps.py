@@ -68,10 +68,13 @@ def peer(raw_dir: str, out: str) -> dict:
 
 
 def dbt(args: list[str], raw_dir: str, db: str) -> dict:
+    # the bench's own target directory: a build running beside it can't overwrite its run_results.json
+    target = Path(db).parent / "target"
+    os.environ["DBT_TARGET_PATH"] = str(target)
     code = project.run_dbt(args, Path(raw_dir), Path(db))
     if code != 0:
         raise StepFailed(f"dbt {' '.join(args)} failed with exit code {code}")
-    results = json.loads((project.PROJECT_DIR / "target" / "run_results.json").read_text())["results"]
+    results = json.loads((target / "run_results.json").read_text())["results"]
     seconds = {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2) for r in results}
     return {"model_seconds": dict(sorted(seconds.items(), key=lambda kv: -kv[1])),
             "in_dbt_seconds": round(sum(seconds.values()), 1)}
