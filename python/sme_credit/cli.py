@@ -161,11 +161,14 @@ def cmd_dbt(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.what == "models":
         return cmd_bench_models(args)
-    from sme_credit.bench import run_benchmark
+    from sme_credit.benchmarks.invoices import run_benchmark, to_markdown
 
     _progress(f"benchmark: {args.invoices:,} invoices in {args.work_dir}")
-    report = run_benchmark(args.invoices, Path(args.work_dir), n_enterprises=args.enterprises, keep=args.keep)
-    print(json.dumps(report, indent=2, default=str))
+    report = run_benchmark(args.invoices, Path(args.work_dir), n_enterprises=args.enterprises,
+                           memory_limit=args.memory_limit, peer_max_invoices=args.peer_max_invoices,
+                           keep=args.keep, log=_progress)
+    print(to_markdown(report))
+    _progress(f"every number: {Path(args.work_dir).resolve().parent / (Path(args.work_dir).name + '.json')}")
     return 0
 
 
@@ -302,9 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
         "bench", parents=[common],
         help="benchmarks: `bench [invoices]` times the invoice marts on N invoices; `bench models` compares "
         "the PD models with plain scikit-learn baselines",
-        description="`bench invoices` (default): generate N invoices, time a hand-written DuckDB aggregation per "
-        "enterprise-month as the reference, then `dbt run --select +enterprise_indicators`; prints wall times, "
-        "per-model seconds and peak memory. `bench models [--db FILE]`: for every fitted PD task of the "
+        description="`bench invoices` (default): generate N invoices, then, each step in its own process with its "
+        "wall and CPU seconds and peak RSS: the floor (one hand-written DuckDB script computing the invoice columns "
+        "of enterprise_indicators from the raw files), the peer (pandas groupby over the whole table, CUMCM style, "
+        "up to --peer-max-invoices), `dbt run --select +enterprise_indicators` on all months but the last, then "
+        "after the last month's file is added; the mart is checked against the floor and the peer (exit 1 if they "
+        "differ); prints the table and the ratios (docs/performance.md). `bench models [--db FILE]`: for every fitted PD task of the "
         "warehouse, plain LogisticRegression and RandomForest baselines on the same rows and CV folds next to "
         "every project model; prints the table and writes it to --out (exit 1 if a champion is below a "
         "baseline beyond the fold noise). Benchmarks, not tests.",
@@ -319,7 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "features (a bank-sized table; e.g. 30000)")
     bench.add_argument("--invoices", type=int, default=10_000_000, help="invoice rows (default 10,000,000)")
     bench.add_argument("--enterprises", type=int, default=None, help="enterprises (default invoices / 20,000, at least 1,000)")
-    bench.add_argument("--work-dir", default="/tmp/sme_credit_bench", help="scratch directory (deleted afterwards)")
+    bench.add_argument("--work-dir", default="/tmp/sme_credit_bench",
+                       help="scratch directory (deleted afterwards; the numbers stay in WORK_DIR.json)")
+    bench.add_argument("--memory-limit", default=None,
+                       help="DuckDB memory_limit of the floor and of dbt (default $SME_CREDIT_DUCKDB_MEMORY_LIMIT, else 55%%)")
+    bench.add_argument("--peer-max-invoices", type=int, default=30_000_000, metavar="N",
+                       help="run the in-memory pandas peer only up to N invoices (default 30,000,000)")
     bench.add_argument("--keep", action="store_true", help="keep the scratch directory")
     bench.set_defaults(func=cmd_bench)
 

@@ -48,6 +48,8 @@ def dbt_env(raw_dir: Path, db_path: Path) -> dict[str, str]:
     # gradient boosting sums in thread order, and a rebuild must give the same models. The CV
     # folds run in parallel processes, so this costs little.
     env.setdefault("OMP_NUM_THREADS", "1")
+    # DuckDB threads = the cores this process may use (profiles.yml; memory_limit defaults there)
+    env.setdefault("SME_CREDIT_DUCKDB_THREADS", str(len(os.sched_getaffinity(0))))
     return env
 
 
