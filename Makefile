@@ -52,5 +52,5 @@ docs: $(STAMP)
 	$(BIN)/sme-credit dbt -- docs generate
 
 clean:
-	rm -rf target logs warehouse/*.duckdb warehouse/*.wal data/demo data/cumcm2020c
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/*.tmp data/demo data/cumcm2020c
 	rm -rf warehouse/*serving warehouse/.*serving_versions warehouse/*serving_publication_log.jsonl
