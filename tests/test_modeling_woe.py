@@ -58,19 +58,3 @@ def test_useless_features_are_left_out_by_information_value(sample):
     card = WoEScorecard(min_iv=0.02).fit(X, y)
     assert "x" in card.selected_ and "noise" not in card.selected_
     assert card.iv_["x"] > 0.3 and card.iv_["noise"] < 0.02
-
-
-def test_c_candidates_are_chosen_by_cv_auc_on_the_woes(sample):
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-
-    X, y = sample
-    Cs = (0.0001, 1.0)
-    card = WoEScorecard(Cs=Cs, random_state=5).fit(X, y)
-    woe = card._woe(X)
-    folds = StratifiedKFold(3, shuffle=True, random_state=5)
-    aucs = [cross_val_score(LogisticRegression(C=c, max_iter=1000), woe, y, cv=folds, scoring="roc_auc").mean()
-            for c in Cs]
-    assert card.C_ == Cs[int(np.argmax(aucs))]
-    assert card.logit_.C == card.C_
-    assert WoEScorecard(C=0.5).fit(X, y).C_ == 0.5  # no candidates: the given C

@@ -27,7 +27,8 @@ class PDModelConfig:
     permutation_models / permutation_repeats: permutation importance (on held-out
         folds of the first CV repeat, per raw feature, scored by AUC).
     permutation_max_rows: each held-out fold's importance reads a seeded, stratified sample of
-        at most this many rows (every feature is re-predicted ``permutation_repeats`` times).
+        at most this many rows (every feature is re-predicted ``permutation_repeats`` times;
+        one per fold by default: the mean over the 5 folds still averages 5 draws per feature).
     n_jobs: processes for the CV folds and grid search (the budget is 2 cores).
     cv_row_budget: CV repeats are cut to ``max(1, cv_row_budget // rows)`` on large samples
         (10,000 rows or more: one 5-fold pass; the demo's 2,828 loans: 3), with a note.
@@ -47,7 +48,7 @@ class PDModelConfig:
     min_category_frequency: float | None = 0.01
     max_levels: int = 50
     permutation_models: tuple[str, ...] = ("random_forest",)
-    permutation_repeats: int = 3
+    permutation_repeats: int = 1
     permutation_max_rows: int = 1000
     n_jobs: int = 2
     cv_row_budget: int = 10_000

@@ -81,8 +81,7 @@ DEFAULT_SPECS: dict[str, ModelSpec] = {
     ),
     "woe_scorecard": ModelSpec(
         "woe_scorecard", inputs="raw", calibration_candidates=("none",), complexity=2,
-        # C is chosen inside the scorecard, on its WoEs: a grid search here re-bins per candidate
-        fixed_params={"Cs": (0.03, 0.3)},
+        param_grid={"C": [0.03, 0.3]},
     ),
     "naive_bayes": ModelSpec("naive_bayes", inputs="screened", complexity=3),
     "random_forest": ModelSpec(
@@ -213,7 +212,7 @@ def make_estimator(name: str, params: Mapping[str, object] | None = None, *, ran
     if name == "regularised_logistic":
         return RegularisedLogisticPD(**params)
     if name == "woe_scorecard":
-        return WoEScorecard(random_state=random_state, **params)
+        return WoEScorecard(**params)
     if name == "random_forest":
         # n_jobs=1: parallelism is spent on CV folds, not trees (2-core budget)
         return PDRandomForest(random_state=random_state, n_jobs=1, **params)

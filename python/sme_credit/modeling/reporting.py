@@ -152,8 +152,6 @@ def registry_table(fitted, full: Any, plan: Any, chosen, cv_brier, tuning, champ
             "random_state": plan.random_state,
             "features": inputs,
         }
-        if name == "woe_scorecard":
-            hyper["estimator"]["C"] = pipe.named_steps["model"].C_  # chosen inside the scorecard
         if name == "logistic":
             fit = pipe.named_steps["model"].fit_
             hyper["logistic_fit"] = {"method": fit.method, "l2_lambda": fit.l2_lambda, "note": fit.note}

@@ -21,7 +21,6 @@ import pandas as pd
 from optbinning import BinningProcess
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.utils.validation import check_is_fitted
 
 from .scorecard import DEFAULT_SCALE
@@ -40,16 +39,12 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
     max_pvalue : adjacent bins must differ in event rate at this significance (optbinning's
         ``max_pvalue``): without it a pure-noise feature reached IV 0.06 on 800 rows.
     C : inverse L2 strength of the logistic step.
-    Cs : optional candidates for ``C`` (strongest penalty first): the one with the best
-        ``cv_folds``-fold stratified AUC on the fitted WoEs is used (``C_``). The binning is fitted
-        once, so this costs a few logistic fits, where a grid search over the whole scorecard
-        re-ran the binning for every candidate and fold.
     base_score, base_odds, pdo : the points scale (defaults: the project's score scale).
     """
 
     def __init__(self, categorical=None, min_iv: float = 0.02, max_n_prebins: int = 10, min_bin_size: float = 0.05,
                  max_pvalue: float | None = 0.05,
-                 C: float = 1.0, Cs=None, cv_folds: int = 3, random_state: int = 0, base_score: float = DEFAULT_SCALE.base_score,
+                 C: float = 1.0, base_score: float = DEFAULT_SCALE.base_score,
                  base_odds: float = DEFAULT_SCALE.base_odds, pdo: float = DEFAULT_SCALE.pdo) -> None:
         self.categorical = categorical
         self.min_iv = min_iv
@@ -57,9 +52,6 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         self.min_bin_size = min_bin_size
         self.max_pvalue = max_pvalue
         self.C = C
-        self.Cs = Cs
-        self.cv_folds = cv_folds
-        self.random_state = random_state
         self.base_score = base_score
         self.base_odds = base_odds
         self.pdo = pdo
@@ -87,20 +79,11 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
             self.selected_ = [str(self.iv_.idxmax())]
         self.categorical_ = categorical
         woe = self._woe(X)
-        self.C_ = self._choose_c(woe, y)
-        self.logit_ = LogisticRegression(C=self.C_, max_iter=1000).fit(woe, y)
+        self.logit_ = LogisticRegression(C=self.C, max_iter=1000).fit(woe, y)
         self.classes_ = np.array([0, 1])
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = len(names)
         return self
-
-    def _choose_c(self, woe: np.ndarray, y: np.ndarray) -> float:
-        if not self.Cs:
-            return float(self.C)
-        folds = StratifiedKFold(self.cv_folds, shuffle=True, random_state=self.random_state)
-        aucs = [cross_val_score(LogisticRegression(C=c, max_iter=1000), woe, y, cv=folds, scoring="roc_auc").mean()
-                for c in self.Cs]
-        return float(self.Cs[int(np.argmax(aucs))])  # argmax: the first (simplest) of tied candidates
 
     @staticmethod
     def _typed(X: pd.DataFrame, categorical) -> pd.DataFrame:
