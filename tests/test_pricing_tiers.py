@@ -97,3 +97,28 @@ def test_input_validation(table: pd.DataFrame) -> None:
         price_enterprises(pd.DataFrame({"enterprise_id": [1], "pd": [1.5]}), PARAMS, table)
     with pytest.raises(ValueError):
         price_enterprises(pd.DataFrame({"enterprise_id": [1]}), PARAMS, table)
+
+
+def test_rate_follows_the_risk_charge_not_pd_alone(table: pd.DataFrame) -> None:
+    """The rule behind tests/dbt/assert_higher_pd_never_cheaper_within_rating.sql (issue 15).
+
+    On one churn curve and term the objective (1 − c(r))·(r·T − X) has increasing differences in
+    (r, X), X = PD_T·LGD + hurdle·K·T, because churn rises strictly on the kept grid: the rate can
+    only rise with X. A higher PD alone does not raise X when the Basel SME firm-size adjustment
+    gives the riskier firm a lower K: a 1m-yuan firm at PD 2.47% (K 0.042) is rightly cheaper than
+    a 350m-yuan firm at PD 2.45% (K 0.053), so the dbt test compares pairs riskier on PD *and* K.
+    """
+    e = pd.DataFrame({"enterprise_id": ["big", "small"], "pd": [0.0245, 0.0247], "credit_rating": "B",
+                      "annual_sales": [3.5e8, 1e6]})
+    t = price_enterprises(e, PARAMS, table).set_index("enterprise_id")
+    assert t.loc["small", "capital_k"] < t.loc["big", "capital_k"]
+    assert (t.loc["big", "rate"], t.loc["small", "rate"]) == (0.0665, 0.0585)
+    # and on a mixed book the rate is non-decreasing in X within each tier
+    rng = np.random.default_rng(3)
+    book = pd.DataFrame({"enterprise_id": np.arange(2000), "pd": rng.uniform(0.0005, 0.149, 2000),
+                         "credit_rating": "B", "annual_sales": rng.choice([1e6, 5e7, 3.5e8, np.nan], 2000)})
+    t = price_enterprises(book, PARAMS, table)
+    years = t["term_months"].astype(float) / 12
+    t["risk_charge"] = (1 - (1 - t["pd"]) ** years) * t["lgd"] + PARAMS.hurdle_rate * t["capital_k"] * years
+    for _, tier in t[t["tier"] != "declined"].groupby("tier"):
+        assert np.all(np.diff(tier.sort_values("risk_charge")["rate"].to_numpy()) >= 0)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import yaml
 
 from sme_credit import project
 from sme_credit.validation import data_docs, gate, runner, suites
@@ -196,6 +197,27 @@ def test_builders_take_parameters() -> None:
     assert not any(e.expectation_type == "expect_table_row_count_to_equal"
                    for e in suites.loan_features_suite(INDUSTRIES).suite.expectations)
 
+
+
+def _accepted_label_statuses(yml: str, model: str) -> list[str]:
+    """The accepted_values of label_status in a mart's dbt YAML."""
+    doc = yaml.safe_load((project.PROJECT_DIR / "models" / "marts" / "indicators" / yml).read_text())
+    column = next(c for m in doc["models"] if m["name"] == model for c in m["columns"] if c["name"] == "label_status")
+    return next(t["accepted_values"]["arguments"]["values"] for t in column["data_tests"]
+                if isinstance(t, dict) and "accepted_values" in t)
+
+
+def test_label_status_sets_are_each_marts_own() -> None:
+    """Each suite checks label_status against its own mart's states: the loan suite once used the
+    enterprise panel's set, so a loan disbursed in the last month (no report yet: no_performance_data,
+    the monthly-update case) stopped the gate."""
+    yml = {"enterprise_indicators": "_enterprise_indicators.yml", "loan_features": "_loan_features.yml"}
+    for definition in (d for d in default_definitions() if d.name in yml):
+        (in_set,) = [e for e in definition.suite.expectations
+                     if e.expectation_type == "expect_column_values_to_be_in_set" and e.column == "label_status"]
+        assert sorted(in_set.value_set) == sorted(_accepted_label_statuses(yml[definition.name], definition.name))
+    frame = clean_loan_features().assign(label_status=lambda f: f["label_status"].where(f.index < 4, "no_performance_data"))
+    runner.check_gate(runner.run_suite(suites.loan_features_suite(INDUSTRIES, staged_loans=5), frame))
 
 # --- clean data passes ----------------------------------------------------------------------
 

@@ -135,6 +135,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     if code != 0:
         _progress(f"dbt build failed (exit {code}) after {elapsed:.0f} s — see the messages above")
+        from sme_credit.as_of_dates import warn_if_mixed
+
+        warn_if_mixed(db_path, project.PROJECT_DIR / "target", _progress)
         return code
     _progress(f"dbt build finished in {elapsed:.0f} s")
     from sme_credit.warehouse import describe_warehouse, pd_fallback_summary

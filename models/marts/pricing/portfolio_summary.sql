@@ -3,6 +3,7 @@
 -- years), the same definition as sme_credit.pricing.raroc.portfolio_raroc; NULL without capital.
 with allocation as (
     select
+        credit_allocation.as_of_date,
         credit_allocation.scenario,
         credit_allocation.question,
         credit_allocation.tier,
@@ -21,6 +22,7 @@ with allocation as (
 )
 
 select
+    as_of_date,
     scenario,
     question,
     case
@@ -41,4 +43,5 @@ select
     sum(capital) as capital,
     sum(net_income) / nullif(sum(capital_years), 0) as raroc
 from allocation
-group by grouping sets ((scenario, question), (scenario, question, tier), (scenario, question, industry))
+group by grouping sets ((as_of_date, scenario, question), (as_of_date, scenario, question, tier),
+                       (as_of_date, scenario, question, industry))

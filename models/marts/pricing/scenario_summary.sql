@@ -21,6 +21,7 @@ base_per_scenario as (
 )
 
 select
+    coalesce(stressed.as_of_date, base_per_scenario.as_of_date) as as_of_date,
     coalesce(stressed.scenario, base_per_scenario.scenario) as scenario,
     coalesce(stressed.question, base_per_scenario.question) as question,
     coalesce(stressed.breakdown, base_per_scenario.breakdown) as breakdown,
@@ -41,7 +42,8 @@ select
     stressed.raroc - base_per_scenario.raroc as change_raroc
 from stressed
 full outer join base_per_scenario
-    on stressed.scenario = base_per_scenario.scenario
+    on stressed.as_of_date = base_per_scenario.as_of_date
+    and stressed.scenario = base_per_scenario.scenario
     and stressed.question = base_per_scenario.question
     and stressed.breakdown = base_per_scenario.breakdown
     and stressed.breakdown_value = base_per_scenario.breakdown_value

@@ -35,7 +35,7 @@ SEVERITIES = (CRITICAL, WARNING)
 RATINGS = ["A", "B", "C", "D"]
 SIZE_CLASSES = ["micro", "small", "medium"]
 ALTMAN_ZONES = ["safe", "grey", "distress"]
-LABEL_STATUSES = ["defaulted", "performing", "window_open", "no_performance_data"]
+LOAN_LABEL_STATUSES = ["defaulted", "performing", "window_open", "no_performance_data"]  # int_loan_outcomes
 GUARANTEE_METHODS = ["credit", "guarantee", "mortgage", "pledge"]
 PRODUCTS = ["working_capital", "tax_credit", "invoice_financing", "mortgage_operating", "inclusive_micro"]
 RAW_TABLES = ["enterprises", "loans", "loan_performance", "financial_statements", "invoices", "default_events"]
@@ -159,7 +159,7 @@ def indicator_expectations() -> list:
     return expectations
 
 
-LABEL_STATUSES = ["defaulted", "performing", "window_open", "in_default", "default_undated", "no_credit_record"]
+ENTERPRISE_LABEL_STATUSES = ["defaulted", "performing", "window_open", "in_default", "default_undated", "no_credit_record"]
 # A yearly SME default rate between 0.2% and 30%: anything outside is a dating or join error.
 FORWARD_DEFAULT_RATE_BAND = (0.002, 0.3)
 
@@ -195,7 +195,7 @@ def enterprise_indicators_suite(
         _label_rate("has_defaulted", label_base_rate, "Share of defaulted enterprises among those with a "
                     "credit record: outside the band, the label or the rating file is suspect."),
         _not_null("label_status", "Every panel row has a forward-label status."),
-        _in_set("label_status", LABEL_STATUSES, CRITICAL, "Statuses of the forward label (enterprise_indicators.sql)."),
+        _in_set("label_status", ENTERPRISE_LABEL_STATUSES, CRITICAL, "Statuses of the forward label (enterprise_indicators.sql)."),
         _in_set("default_next_12m", [0, 1], CRITICAL, "The 12-month forward label is 0/1 where known."),
         _label_rate("default_next_12m", FORWARD_DEFAULT_RATE_BAND, "12-month default rate over the labelled panel "
                     "rows: outside the band, the default dates (default_events, loan reports) are suspect."),
@@ -230,7 +230,7 @@ def loan_features_suite(
         _between("interest_rate", CRITICAL, "A fraction (0.0435 = 4.35 %).", min_value=0, max_value=1),
         _between("daily_avg_deposit", CRITICAL, "A deposit balance cannot be negative.", min_value=0),
         _in_set("pre_loan_rating", RATINGS, CRITICAL, "Bank ratings A-D."),
-        _in_set("label_status", LABEL_STATUSES, CRITICAL, "States of int_loan_outcomes."),
+        _in_set("label_status", LOAN_LABEL_STATUSES, CRITICAL, "States of int_loan_outcomes."),
         _in_set("is_default", [0, 1], CRITICAL, "The label: 1 defaulted, 0 performing, NULL not known yet."),
         _between("months_to_default", CRITICAL, "Default is searched from the disbursement month.", min_value=0),
         _between("max_days_past_due_in_window", CRITICAL, "Days past due.", min_value=0),
