@@ -277,9 +277,6 @@ def fit_pd_models(
 def _tune(plan: Plan, name: str, full: FeatureStage, y: np.ndarray, groups, rows: np.ndarray) -> pd.DataFrame:
     """Grid-search ``name`` on ``rows`` of the full-sample design; stores the best parameters in the plan."""
     cfg = plan.config
-    if not cfg.specs[name].param_grid:
-        plan.params[name] = {}
-        return tune_hyperparameters(name, None, y, specs=cfg.specs)[1]
     plan.params[name], results = tune_hyperparameters(
         name, full.inputs(cfg.specs[name]).iloc[rows], y[rows], random_state=plan.random_state,
         cv_folds=cfg.tuning_folds, n_jobs=cfg.n_jobs, specs=cfg.specs,
