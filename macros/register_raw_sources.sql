@@ -12,7 +12,8 @@
     encoding (non-UTF-8 files are read from var('raw_utf8_dir'), where `sme-credit build` / `dbt`
     transcoded them).
   - Every file found, empty (0 bytes) and header-only ones included, is listed in raw.raw_files,
-    so marts.source_reconciliation has a row for each.
+    so marts.source_reconciliation has a row for each; with its size and modification time, which
+    tell a redelivered file from the one an earlier build read.
   - Each view keeps the contract's columns plus _source_file (path relative to raw_dir); a column
     with meta.sensitivity 'personal' (enterprise_name) is replaced by <column>_sha256.
   - A missing contract column stops the build with an error naming the files and the column.
@@ -27,10 +28,10 @@
   {% do run_query('create schema if not exists raw') %}
   {#- file → table: first path component without extension, lowercased -#}
   {% set listing = run_query(
-      "with f as (select filename as file, size, lower(substr(filename, " ~ (raw_dir | length + 2) ~ ")) as rel_lower,"
+      "with f as (select filename as file, size, cast(last_modified as varchar) as last_modified, lower(substr(filename, " ~ (raw_dir | length + 2) ~ ")) as rel_lower,"
       ~ " substr(filename, " ~ (raw_dir | length + 2) ~ ") as rel from read_blob('" ~ raw_dir ~ "/**'))"
       ~ " select regexp_extract(rel_lower, '^([^/.]+)', 1) as source_table, rel, size,"
-      ~ " case when regexp_matches(rel_lower, '\\.parquet$') then 'parquet' else 'csv' end as file_format"
+      ~ " case when regexp_matches(rel_lower, '\\.parquet$') then 'parquet' else 'csv' end as file_format, last_modified"
       ~ " from f where regexp_full_match(rel_lower, '[^/.]+(\\.(parquet|csv|csv\\.gz)|/(.*/)?[^/]+\\.(parquet|csv|csv\\.gz))')"
       ~ " and not regexp_matches(rel_lower, '(^|/)[._]') order by rel") %}
   {% set tables = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | map(attribute='name') | list %}
@@ -39,14 +40,14 @@
   {% if unread %}
     {{ exceptions.warn(unread | length ~ " raw file(s) under " ~ raw_dir ~ " belong to no table of the contract (" ~ tables | join(', ') ~ ") and are not read: " ~ unread | join(', ')) }}
   {% endif %}
-  {% do run_query('create or replace table raw.raw_files (source_table varchar, source_file varchar, file_format varchar, size_bytes bigint)') %}
+  {% do run_query('create or replace table raw.raw_files (source_table varchar, source_file varchar, file_format varchar, size_bytes bigint, last_modified timestamptz)') %}
   {% for node in graph.sources.values() if node.source_name == 'raw' %}
     {% set files = [] %}
     {% for row in listing.rows if row[0] == node.name %}
-      {% do files.append({'rel': row[1], 'size': row[2], 'format': row[3]}) %}
+      {% do files.append({'rel': row[1], 'size': row[2], 'format': row[3], 'modified': row[4]}) %}
     {% endfor %}
     {% for f in files %}
-      {% do run_query("insert into raw.raw_files values ('" ~ node.name ~ "', '" ~ f.rel | replace("'", "''") ~ "', '" ~ f.format ~ "', " ~ f.size ~ ")") %}
+      {% do run_query("insert into raw.raw_files values ('" ~ node.name ~ "', '" ~ f.rel | replace("'", "''") ~ "', '" ~ f.format ~ "', " ~ f.size ~ ", cast('" ~ f.modified ~ "' as timestamptz))") %}
     {% endfor %}
     {% do _register_raw_table(node, raw_dir, files) %}
   {% endfor %}

@@ -83,6 +83,9 @@ def test_late_rows_are_quarantined_or_ignored(warehouses):
     assert str(calendar["final_as_of_date"])[:10] == "2018-01-01"
     assert str(calendar["last_reported_month"])[:10] == "2017-12-01"
     assert query(dirty, "select count(*) as n from staging.stg_invoices where issue_date = '2019-06-15'")["n"][0] == 1
+    # the monthly inputs keep months after the final as-of date: the panel cuts there
+    for table in ("int_invoices_monthly", "int_invoice_counterparty_monthly"):
+        assert query(dirty, f"select count(*) as n from intermediate.{table} where month = '2019-06-01'")["n"][0] == 1
 
 
 def test_as_of_dates_indicators_and_labels_unchanged(warehouses):

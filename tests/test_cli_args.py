@@ -54,6 +54,14 @@ def test_build_passes_everything_after_double_dash_to_dbt(dbt_calls, tmp_path, d
     assert code == 1 and dbt_calls[0]["args"] == ["build", *dbt_args]
 
 
+def test_build_full_refresh_is_dbts_flag(dbt_calls, tmp_path):
+    db = str(tmp_path / "w.duckdb")
+    cli.main(["build", "--raw-dir", str(tmp_path), "--db", db, "--full-refresh", "--", "--select", "stg_invoices"])
+    cli.main(["build", "--raw-dir", str(tmp_path), "--db", db, "--full-refresh", "--", "--full-refresh"])
+    assert [c["args"] for c in dbt_calls] == [["build", "--full-refresh", "--select", "stg_invoices"],
+                                              ["build", "--full-refresh"]]
+
+
 def test_build_without_dbt_args_runs_a_plain_build(dbt_calls, tmp_path):
     cli.main(["build", "--raw-dir", str(tmp_path), "--db", str(tmp_path / "w.duckdb")])
     assert dbt_calls[0]["args"] == ["build"]

@@ -1,5 +1,6 @@
 -- Gross valid invoice amount per enterprise, direction, counterparty and month, with what the
--- cumulative concentration measures need (see int_invoice_concentration_monthly).
+-- cumulative concentration measures need (see int_invoice_concentration_monthly). Every month,
+-- also after the final as-of date (the panel cuts there): a running sum never looks ahead.
 with flows as (
     select
         enterprise_id,
@@ -9,7 +10,6 @@ with flows as (
         sum(amount) as gross_amount
     from {{ ref('stg_invoices') }}
     where status = 'valid' and amount > 0 and counterparty_id is not null
-      and issue_date < {{ final_as_of_date() }}
     group by all
 )
 

@@ -2,12 +2,16 @@
 -- Row (enterprise, as_of_date) uses only invoices issued before as_of_date (point in time):
 -- running windows over a dense enterprise × month grid, the month before as_of_date included.
 -- Definitions, units and sources: models/marts/indicators/_enterprise_indicators.yml.
+-- The monthly inputs hold every month; the as-of cut is here, so they need not change when
+-- the final as-of date moves (whole months: the as-of date is a first of month).
 with monthly as (
     select * from {{ ref('int_invoices_monthly') }}
+    where month < {{ final_as_of_date() }}
 ),
 
 concentration as (
     select * from {{ ref('int_invoice_concentration_monthly') }}
+    where month < {{ final_as_of_date() }}
 ),
 
 first_months as (

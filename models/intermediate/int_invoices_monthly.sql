@@ -1,6 +1,8 @@
 -- Invoice flows per enterprise and calendar month (only months with invoices).
 -- Valid invoices count; voided ones only in the void measures. Red-letter (negative) invoices
 -- are netted into net amounts and counted separately.
+-- Every month with invoices, also after the final as-of date: the panel cuts at the as-of date,
+-- which moves with a new month while these rows don't (docs/performance.md "Incremental models").
 select
     enterprise_id,
     cast(date_trunc('month', issue_date) as date) as month,
@@ -27,5 +29,4 @@ select
     min(issue_date) filter (where status = 'valid') as first_valid_issue_date,
     max(issue_date) filter (where status = 'valid') as last_valid_issue_date
 from {{ ref('stg_invoices') }}
-where issue_date < {{ final_as_of_date() }}
 group by all

@@ -131,7 +131,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         os.environ["SME_CREDIT_MODELS_FROM"] = str(Path(args.models_from).resolve())
     _progress(f"dbt build: raw files {raw_dir.resolve()} → warehouse {db_path.resolve()}")
     started = time.perf_counter()
-    code = project.run_dbt(["build", *args.dbt_args], raw_dir, db_path)
+    # the build reuses the warehouse file: incremental models add to it; --full-refresh rebuilds them
+    dbt_args = ["--full-refresh", *args.dbt_args] if args.full_refresh and "--full-refresh" not in args.dbt_args \
+        else args.dbt_args
+    code = project.run_dbt(["build", *dbt_args], raw_dir, db_path)
     elapsed = time.perf_counter() - started
     if code != 0:
         _progress(f"dbt build failed (exit {code}) after {elapsed:.0f} s — see the messages above")
@@ -291,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     bld.add_argument("--seed", type=int, default=42, help="with --data demo: generator seed")
     bld.add_argument("--models-from", metavar="OLD.duckdb", default=None,
                      help="score-only mode: score with the fitted PD models of another warehouse instead of refitting")
+    bld.add_argument("--full-refresh", action="store_true",
+                     help="rebuild incremental models from every raw file (dbt's --full-refresh) instead of adding to "
+                     "the warehouse's previous build")
     bld.set_defaults(func=cmd_build, takes_dbt_args=True)
 
     dbt = sub.add_parser(
