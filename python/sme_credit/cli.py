@@ -131,9 +131,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         os.environ["SME_CREDIT_MODELS_FROM"] = str(Path(args.models_from).resolve())
     _progress(f"dbt build: raw files {raw_dir.resolve()} → warehouse {db_path.resolve()}")
     started = time.perf_counter()
-    # the build reuses the warehouse file: incremental models add to it; --full-refresh rebuilds them
-    dbt_args = ["--full-refresh", *args.dbt_args] if args.full_refresh and "--full-refresh" not in args.dbt_args \
-        else args.dbt_args
+    # --full-refresh is dbt's flag (the same as `-- --full-refresh`); passed once either way
+    dbt_args = list(args.dbt_args)
+    if args.full_refresh and "--full-refresh" not in dbt_args:
+        dbt_args.insert(0, "--full-refresh")
     code = project.run_dbt(["build", *dbt_args], raw_dir, db_path)
     elapsed = time.perf_counter() - started
     if code != 0:
@@ -295,8 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     bld.add_argument("--models-from", metavar="OLD.duckdb", default=None,
                      help="score-only mode: score with the fitted PD models of another warehouse instead of refitting")
     bld.add_argument("--full-refresh", action="store_true",
-                     help="rebuild incremental models from every raw file (dbt's --full-refresh) instead of adding to "
-                     "the warehouse's previous build")
+                     help="dbt's --full-refresh (the same as `-- --full-refresh`): incremental models and seeds are "
+                     "rebuilt from scratch instead of added to the warehouse's previous build")
     bld.set_defaults(func=cmd_build, takes_dbt_args=True)
 
     dbt = sub.add_parser(
