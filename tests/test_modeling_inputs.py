@@ -86,3 +86,20 @@ def test_fit_on_an_outside_table_with_defaults(outside_table):
 
 def n_rows(frame: pd.DataFrame) -> int:
     return len(frame)
+
+
+def test_last_bit_noise_is_rounded_away_before_any_model_sees_it():
+    """Two builds may sum the same invoices in a different order: their features must agree."""
+    from sme_credit.modeling.preprocess import clean_features, round_last_bits
+
+    first = np.array([0.3, 1.0, 0.0, 2.5e6, -0.125, np.nan, 123456.7890123456])
+    again = np.array([0.1 + 0.2, 0.9999999999999998, 5.6e-18, 2.5e6 * (1 + 4e-16), -0.125, np.nan, 123456.7890123457])
+    assert np.array_equal(round_last_bits(first), round_last_bits(again), equal_nan=True)
+    # 12 significant digits: 123456.789012|3456 -> 123456.789012; real differences survive
+    assert round_last_bits(np.array([123456.7890123456]))[0] == 123456.789012
+    assert round_last_bits(np.array([0.3000001]))[0] != round_last_bits(np.array([0.3]))[0]
+    frame = clean_features(pd.DataFrame({"growth": [5.6e-18, -3.7e-17, 0.25], "flag": [True, False, True],
+                                         "ratio": [np.inf, 0.1 + 0.2, 1.0]}))
+    assert frame["growth"].tolist() == [0.0, 0.0, 0.25]
+    assert frame["flag"].tolist() == [1.0, 0.0, 1.0]
+    assert np.isnan(frame["ratio"][0]) and frame["ratio"][1] == 0.3

@@ -66,8 +66,36 @@ def infer_feature_types(features: pd.DataFrame) -> FeatureTypes:
     return FeatureTypes(tuple(numeric), tuple(categorical))
 
 
+#: Numeric features are compared at this many significant digits ...
+SIGNIFICANT_DIGITS = 12
+#: ... and magnitudes below this are zero (see :func:`round_last_bits`).
+ZERO_BELOW = 1e-12
+
+
+def round_last_bits(values: np.ndarray, digits: int = SIGNIFICANT_DIGITS, zero_below: float = ZERO_BELOW
+                    ) -> np.ndarray:
+    """``values`` rounded to ``digits`` significant digits, with ``|x| < zero_below`` set to 0.
+
+    Why: DuckDB sums doubles in parallel, so the same indicator can differ in its last bits
+    between two builds. A tree's split or a quantile bin edge can fall exactly on a value
+    that many rows share; then that noise decides a row's side and its PD. Rounding makes
+    equal values bitwise equal again, and a difference of two equal sums (a growth of
+    ~1e-17) exactly 0. NaN and +/-inf pass through.
+    """
+    values = np.asarray(values, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        magnitude = np.floor(np.log10(np.abs(values)))
+        scale = 10.0 ** (digits - 1 - magnitude)
+        rounded = np.round(values * scale) / scale
+    keep = ~np.isfinite(rounded)  # zero, NaN, inf, or a subnormal whose scale overflowed
+    rounded[keep] = values[keep]
+    rounded[np.abs(values) < zero_below] = 0.0
+    return rounded
+
+
 def clean_features(features: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """Copy ``features`` restricted to ``columns`` with booleans as float and +/-inf as NaN."""
+    """Copy ``features`` restricted to ``columns``: booleans as float, +/-inf as NaN, numbers
+    through :func:`round_last_bits` (fit and scoring both come through here)."""
     frame = features.copy() if columns is None else features.loc[:, list(columns)].copy()
     frame.columns = [str(c) for c in frame.columns]
     for col in frame.columns:
@@ -76,8 +104,9 @@ def clean_features(features: pd.DataFrame, columns: Iterable[str] | None = None)
             # nullable booleans may hold pd.NA: go through float to keep NaN semantics
             frame[col] = frame[col].astype("float64")
         elif pd.api.types.is_numeric_dtype(dtype):
-            values = frame[col].astype("float64")
-            frame[col] = values.where(np.isfinite(values))
+            values = frame[col].astype("float64").to_numpy(na_value=np.nan)
+            rounded = round_last_bits(values)
+            frame[col] = pd.Series(rounded, index=frame.index).where(np.isfinite(rounded))
     return frame
 
 
