@@ -180,3 +180,20 @@ def test_screener_with_pca_replaces_continuous_features_by_components():
     assert screener.pca_ is not None and screener.selected_features_ == ["pc1"]
     out = screener.transform(X)
     assert list(out.columns) == ["pc1"] and np.isfinite(out.to_numpy()).all()
+
+
+def test_univariate_logit_table_matches_one_statsmodels_fit_per_column():
+    """The vectorised Newton steps give statsmodels' MLE; a separated column takes the ridge fallback."""
+    rng = np.random.default_rng(11)
+    n = 600
+    x1, x2 = rng.normal(size=n), rng.exponential(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.5 + 0.9 * x1 - 0.4 * x2)))).astype(float)
+    X = pd.DataFrame({"x1": x1, "x2": x2, "separated": y * 2.0 - 1.0})
+    table = sc.univariate_logit_table(X, y).set_index("feature")
+    for col in ["x1", "x2"]:
+        res = sm.Logit(y, sm.add_constant(X[[col]].to_numpy())).fit(disp=0)
+        assert table.loc[col, "method"] == "mle"
+        np.testing.assert_allclose(table.loc[col, ["b", "se"]].to_numpy(float), [res.params[1], res.bse[1]], rtol=1e-8)
+        np.testing.assert_allclose(table.loc[col, "sig"], res.pvalues[1], rtol=1e-6)
+        np.testing.assert_allclose(table.loc[col, "wald"], (res.params[1] / res.bse[1]) ** 2, rtol=1e-8)
+    assert table.loc["separated", "method"] == "l2_penalized"

@@ -58,3 +58,23 @@ def test_useless_features_are_left_out_by_information_value(sample):
     card = WoEScorecard(min_iv=0.02).fit(X, y)
     assert "x" in card.selected_ and "noise" not in card.selected_
     assert card.iv_["x"] > 0.3 and card.iv_["noise"] < 0.02
+
+
+def test_grid_search_over_c_bins_once_and_matches_gridsearchcv(sample):
+    """The scorecard's C path (one binning per fold) chooses and scores exactly like GridSearchCV."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    from sme_credit.modeling.estimators import DEFAULT_SPECS, tune_hyperparameters
+
+    X, y = sample
+    grid = DEFAULT_SPECS["woe_scorecard"].param_grid["C"]
+    best, results = tune_hyperparameters("woe_scorecard", X, y, random_state=3, cv_folds=3)
+    search = GridSearchCV(WoEScorecard(), {"C": grid}, scoring="roc_auc", refit=False,
+                          cv=StratifiedKFold(3, shuffle=True, random_state=3)).fit(X, y)
+    assert best == search.best_params_
+    np.testing.assert_allclose(results["mean_auc"], search.cv_results_["mean_test_score"], rtol=1e-12)
+    np.testing.assert_allclose(results["std_auc"], search.cv_results_["std_test_score"], rtol=1e-9, atol=1e-15)
+    assert results["rank"].tolist() == search.cv_results_["rank_test_score"].tolist()
+    path = WoEScorecard().fit_path(X, y, grid)
+    for c, fitted in zip(grid, path):
+        np.testing.assert_array_equal(fitted.predict_proba(X), WoEScorecard(C=c).fit(X, y).predict_proba(X))

@@ -28,8 +28,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from joblib import Parallel, delayed
+from scipy.stats import rankdata
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import GaussianNB
 from sklearn.svm import SVC
@@ -246,18 +249,41 @@ def tune_hyperparameters(
     columns = ["params", "mean_auc", "std_auc", "rank"]
     if not grid:
         return {}, pd.DataFrame(columns=columns)
+    estimator = make_estimator(name, random_state=random_state, specs=specs)
+    y = np.asarray(y).ravel().astype(int)
+    if hasattr(estimator, "fit_path") and list(grid) == ["C"]:
+        return _path_search(estimator, list(grid["C"]), X, y, inner_cv(cv_folds, random_state, groups), groups, n_jobs)
     search = GridSearchCV(
-        make_estimator(name, random_state=random_state, specs=specs),
+        estimator,
         grid,
         scoring="roc_auc",
         cv=inner_cv(cv_folds, random_state, groups),
         n_jobs=n_jobs,
         refit=False,
     )
-    search.fit(X, np.asarray(y).ravel().astype(int), groups=None if groups is None else np.asarray(groups))
+    search.fit(X, y, groups=None if groups is None else np.asarray(groups))
     res = search.cv_results_
     results = pd.DataFrame(
         {"params": res["params"], "mean_auc": res["mean_test_score"], "std_auc": res["std_test_score"],
          "rank": res["rank_test_score"]}
     )
     return dict(search.best_params_), results
+
+
+def _path_search(estimator, Cs: list, X: pd.DataFrame, y: np.ndarray, cv, groups, n_jobs: int
+                 ) -> tuple[dict, pd.DataFrame]:
+    """GridSearchCV over ``C`` alone, through ``estimator.fit_path`` (one fit per fold for all C).
+
+    Same folds, AUC, mean, std and ranking as GridSearchCV (first of tied candidates wins).
+    """
+    splits = list(cv.split(X, y, None if groups is None else np.asarray(groups)))
+
+    def fold_aucs(train, test):
+        path = clone(estimator).fit_path(X.iloc[train], y[train], Cs)
+        return [roc_auc_score(y[test], fitted.decision_function(X.iloc[test])) for fitted in path]
+
+    scores = np.array(Parallel(n_jobs=n_jobs)(delayed(fold_aucs)(train, test) for train, test in splits))
+    mean, std = scores.mean(axis=0), scores.std(axis=0)
+    rank = rankdata(-mean, method="min").astype(int)
+    results = pd.DataFrame({"params": [{"C": c} for c in Cs], "mean_auc": mean, "std_auc": std, "rank": rank})
+    return {"C": Cs[int(np.argmax(rank == 1))]}, results

@@ -14,12 +14,13 @@ so its logistic coefficients on WoE are negative.
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
 import pandas as pd
 from optbinning import BinningProcess
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
@@ -78,12 +79,27 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         if not self.selected_:  # nothing informative: keep the single strongest feature
             self.selected_ = [str(self.iv_.idxmax())]
         self.categorical_ = categorical
-        woe = self._woe(X)
-        self.logit_ = LogisticRegression(C=self.C, max_iter=1000).fit(woe, y)
         self.classes_ = np.array([0, 1])
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = len(names)
+        self.logit_ = LogisticRegression(C=self.C, max_iter=1000).fit(self._woe(X), y)
         return self
+
+    def fit_path(self, X: pd.DataFrame, y, Cs) -> list["WoEScorecard"]:  # noqa: N803
+        """One fitted scorecard per value of ``Cs``, sharing one binning.
+
+        C acts only after the binning, so each is exactly what ``set_params(C=c).fit(X, y)``
+        gives, for the cost of one binning instead of ``len(Cs)`` (the grid search's path).
+        """
+        first = clone(self).set_params(C=Cs[0]).fit(X, y)
+        woe, y = first._woe(pd.DataFrame(X)), np.asarray(y).ravel().astype(int)
+        path = [first]
+        for c in Cs[1:]:
+            other = copy.copy(first)  # shares the fitted binning, which nothing mutates
+            other.C = c
+            other.logit_ = LogisticRegression(C=c, max_iter=1000).fit(woe, y)
+            path.append(other)
+        return path
 
     @staticmethod
     def _typed(X: pd.DataFrame, categorical) -> pd.DataFrame:
