@@ -89,6 +89,19 @@ def fits(marts_frames):
     return marts.fit_warehouse_models(indicators, loans, log=lambda _: None, **FAST)
 
 
+def test_tasks_fitted_side_by_side_equal_tasks_fitted_one_after_another(marts_frames, fits):
+    indicators, loans = marts_frames
+    serial = marts.fit_warehouse_models(indicators, loans, log=lambda _: None,
+                                        config=marts.PDModelConfig(n_jobs=1), **FAST)
+    assert [(f.level, f.variant, f.status) for f in serial] == [(f.level, f.variant, f.status) for f in fits]
+    assert sum(f.status == "fitted" for f in fits) >= 2  # the default n_jobs=2 ran two tasks at once
+    for name in [*TABLE_COLUMNS, "scores"]:
+        one, other = marts.warehouse_table(serial, name), marts.warehouse_table(fits, name)
+        if name == "registry":
+            one, other = one.drop(columns="trained_at"), other.drop(columns="trained_at")
+        pd.testing.assert_frame_equal(one, other, check_exact=True, obj=name)
+
+
 def test_enterprise_tasks_use_the_latest_rows_and_the_right_population(marts_frames):
     indicators, _ = marts_frames
     latest = indicators[indicators["is_latest"]]

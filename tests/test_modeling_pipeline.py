@@ -161,6 +161,8 @@ def test_scores_are_probabilities_with_monotone_grades(sim):
         assert ordered["score"].is_monotonic_decreasing
     champion = scores[scores.is_champion].set_index("entity_id")
     np.testing.assert_allclose(champion.loc[ids, "pd"].to_numpy(), result.predict_pd(X))
+    # the training rows' scores reuse the in-sample PDs: exactly what scoring the rows again gives
+    pd.testing.assert_frame_equal(scores, result.score(X, ids), check_exact=True)
 
 
 def test_scoring_new_data_with_unseen_levels_nan_and_extra_columns(sim):

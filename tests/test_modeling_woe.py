@@ -1,12 +1,14 @@
 """WoE scorecard: bins' WoE and event rates by hand, points that add up to the score scale."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from sme_credit.modeling.scorecard import DEFAULT_SCALE
-from sme_credit.modeling.woe import WoEScorecard
+from sme_credit.modeling.woe import WoEScorecard, information_value
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +60,27 @@ def test_useless_features_are_left_out_by_information_value(sample):
     card = WoEScorecard(min_iv=0.02).fit(X, y)
     assert "x" in card.selected_ and "noise" not in card.selected_
     assert card.iv_["x"] > 0.3 and card.iv_["noise"] < 0.02
+
+
+def test_information_value_matches_a_hand_count_and_optbinnings_summary(sample):
+    X, y = sample
+    card = WoEScorecard(min_iv=0.0).fit(X, y)
+    events, goods = y.sum(), len(y) - y.sum()
+    for feature in X.columns:
+        codes = card.binning_.get_binned_variable(feature).transform(X[feature].to_numpy(), metric="indices")
+        iv = 0.0
+        for idx in np.unique(codes):
+            bad = (y[codes == idx] == 1).sum() / events
+            good = (y[codes == idx] == 0).sum() / goods
+            if bad > 0 and good > 0:
+                iv += (bad - good) * np.log(bad / good)
+        assert card.iv_[feature] == pytest.approx(iv, rel=1e-9)
+        assert information_value(card.binning_.get_binned_variable(feature)) == pytest.approx(iv, rel=1e-9)
+    # optbinning's own figure, from the table it builds and analyses
+    with warnings.catch_warnings():  # optbinning's summary uses a pandas call pandas 3.1 deprecates
+        warnings.simplefilter("ignore")
+        summary = card.binning_.summary().set_index("name")["iv"].astype(float)
+    assert np.allclose(card.iv_.to_numpy(), summary.reindex(card.iv_.index).to_numpy(), rtol=1e-9)
 
 
 def test_grid_search_over_c_bins_once_and_matches_gridsearchcv(sample):

@@ -29,9 +29,10 @@ class PDModelConfig:
     permutation_max_rows: each held-out fold's importance reads a seeded, stratified sample of
         at most this many rows (every feature is re-predicted ``permutation_repeats`` times;
         one per fold by default: the mean over the 5 folds still averages 5 draws per feature).
-    n_jobs: processes for the CV folds and grid search (the budget is 2 cores).
+    n_jobs: processes for the CV folds, grid search and final fits (the budget is 2 cores); the
+        warehouse shares them out between its tasks, which it fits side by side.
     cv_row_budget: CV repeats are cut to ``max(1, cv_row_budget // rows)`` on large samples
-        (10,000 rows or more: one 5-fold pass; the demo's 2,828 loans: 3), with a note.
+        (6,000 rows or more: one 5-fold pass; the demo's 2,828 loans: 2), with a note.
     monotone: optional ``{raw feature: +1 | -1}``, the expected sign of each feature's effect on
         the PD; gradient boosting is then constrained to it (the warehouse reads the signs from
         the ``indicator_expected_signs`` seed when var ``pd_monotone_constraints`` is true).
@@ -51,7 +52,7 @@ class PDModelConfig:
     permutation_repeats: int = 1
     permutation_max_rows: int = 1000
     n_jobs: int = 2
-    cv_row_budget: int = 10_000
+    cv_row_budget: int = 6_000
     monotone: Mapping[str, int] | None = None
     scale: ScoreScale = DEFAULT_SCALE
     specs: Mapping[str, ModelSpec] = field(default_factory=lambda: dict(DEFAULT_SPECS))

@@ -10,11 +10,14 @@ pickled bytes in ``intermediate.int_pd_model_fits`` (see :func:`fits_table` / :f
 from __future__ import annotations
 
 import pickle
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from ..warehouse import frame_from_relation
 from .estimators import MODEL_NAMES
@@ -49,6 +52,8 @@ class TaskFit:
     training_defaults: int = 0
     # how the task's rows and folds were made (the model benchmark rebuilds the same folds)
     settings: dict = field(default_factory=dict)
+    # wall-clock seconds of the fit (for the build log; not stable, in no table)
+    seconds: float = 0.0
 
 
 def skip_reason(data: TaskData, cv_folds: int) -> str | None:
@@ -84,7 +89,7 @@ def score_task(result: PDModelResult, data: TaskData) -> pd.DataFrame:
     scores.insert(2, "as_of_date", np.tile(pd.to_datetime(data.as_of).dt.date.to_numpy(), n_models))
     # the PD of the model refitted before the out-of-time window: honest for the later rows
     if result.out_of_time_models:
-        p_oot = np.concatenate([result.predict_pd(data.features, m, out_of_time=True) for m in result.models])
+        p_oot = np.concatenate(list(result.predict_pds(data.features, out_of_time=True).values()))
         scores["pd_out_of_time"] = p_oot
         scores["grade_out_of_time"] = pd.array(assign_grade(p_oot), dtype="Int64")
     else:
@@ -101,16 +106,18 @@ def fit_task(data: TaskData, *, models: Sequence[str] = MODEL_NAMES, cv_repeats:
     reason = skip_reason(data, cv_folds)
     if reason is not None:
         return TaskFit(data.level, data.variant, "skipped", reason=reason)
+    started = time.perf_counter()
     keep = data.labelled
-    time = None if data.time is None else data.time[keep]
+    period = None if data.time is None else data.time[keep]
     result = fit_pd_models(
         data.features[keep], data.label[keep], level=data.level, variant=data.variant,
-        entity_ids=data.entity_ids[keep], time=time, oot_split=data.oot_split, oot_train_end=data.oot_train_end,
+        entity_ids=data.entity_ids[keep], time=period, oot_split=data.oot_split, oot_train_end=data.oot_train_end,
         groups=None if data.groups is None else data.groups[keep],
         models=models, cv_repeats=cv_repeats, cv_folds=cv_folds, random_state=random_state, config=config)
     y = data.label[keep]
     return TaskFit(data.level, data.variant, "fitted", result=result, scores=score_task(result, data),
-                   training_rows=int(keep.sum()), training_defaults=int(y.sum()))
+                   training_rows=int(keep.sum()), training_defaults=int(y.sum()),
+                   seconds=round(time.perf_counter() - started, 1))
 
 
 def reuse_fit(previous: TaskFit, data: TaskData, why: str, source: str) -> TaskFit | None:
@@ -142,31 +149,54 @@ def fit_warehouse_models(enterprise_indicators: pd.DataFrame, loan_features: pd.
     A task the data rule out (a snapshot task when defaults are dated) is never reused.
     """
     earlier = {(f.level, f.variant): f for f in reusable if f.result is not None}
-    fits = []
+    settings = {"pit_training_step": pit_training_step, "horizon_months": horizon_months, "cv_folds": cv_folds,
+                "random_state": random_state}
+    planned = []  # (data, earlier fit or None, its reused fit or None, CV repeats)
     for level, variant in tasks:
         data = task_data(level, variant, enterprise_indicators, loan_features, training_step=pit_training_step,
                          horizon_months=horizon_months)
         repeats = pit_cv_repeats if variant == "point_in_time" and pit_cv_repeats else cv_repeats
         previous = None if data.skip else earlier.get((level, variant))
-        fit = None
-        if score_only and previous is not None:
-            fit = reuse_fit(previous, data, "score-only mode", reusable_source)
-        if fit is None:
-            fit = fit_task(data, models=models, cv_repeats=repeats, cv_folds=cv_folds,
-                           random_state=random_state, config=config)
-            fit.settings = {"pit_training_step": pit_training_step, "horizon_months": horizon_months,
-                            "cv_repeats": repeats, "cv_folds": cv_folds, "random_state": random_state}
+        reused = reuse_fit(previous, data, "score-only mode", reusable_source) if score_only and previous else None
+        planned.append((data, previous, reused, repeats))
+    to_fit = [i for i, (data, _, reused, _) in enumerate(planned)
+              if reused is None and skip_reason(data, cv_folds) is None]
+    fitted = dict(zip(to_fit, _fit_tasks([planned[i][0] for i in to_fit], [planned[i][3] for i in to_fit],
+                                         models=models, cv_folds=cv_folds, random_state=random_state,
+                                         config=config or PDModelConfig())))
+    fits = []
+    for i, (data, previous, reused, repeats) in enumerate(planned):
+        fit = reused or fitted.get(i) or TaskFit(data.level, data.variant, "skipped",
+                                                 reason=skip_reason(data, cv_folds))
+        if reused is None:
+            fit.settings = {**settings, "cv_repeats": repeats}
             if fit.status == "skipped" and previous is not None:
                 fit = reuse_fit(previous, data, fit.reason, reusable_source) or fit
         if fit.status == "reused":
-            log(f"PD models {level}/{variant} reused: {fit.reason}")
+            log(f"PD models {data.level}/{data.variant} reused: {fit.reason}")
         elif fit.status == "skipped":
-            log(f"PD models {level}/{variant} skipped: {fit.reason}")
+            log(f"PD models {data.level}/{data.variant} skipped: {fit.reason}")
         else:
-            log(f"PD models {level}/{variant}: {fit.training_rows} training rows, "
-                f"{fit.training_defaults} defaults, champion {fit.result.champion}")
+            log(f"PD models {data.level}/{data.variant}: {fit.training_rows} training rows, "
+                f"{fit.training_defaults} defaults, champion {fit.result.champion} ({fit.seconds:.0f} s)")
         fits.append(fit)
     return fits
+
+
+def _fit_tasks(datas: Sequence[TaskData], repeats: Sequence[int], *, models: Sequence[str], cv_folds: int,
+               random_state: int, config: PDModelConfig) -> list[TaskFit]:
+    """Fit the tasks side by side: each task in its own process, the cores shared out between them.
+
+    A task's serial steps (full-sample screening, final and out-of-time fits, scoring) then overlap
+    with the other task's work instead of leaving a core idle. Every fit is seeded, so the results
+    do not depend on which process ran it.
+    """
+    workers = max(1, min(len(datas), config.n_jobs))
+    inner = replace(config, n_jobs=max(1, config.n_jobs // workers))
+    fit = partial(fit_task, models=models, cv_folds=cv_folds, random_state=random_state, config=inner)
+    if workers == 1:
+        return [fit(data, cv_repeats=r) for data, r in zip(datas, repeats)]
+    return list(Parallel(n_jobs=workers)(delayed(fit)(data, cv_repeats=r) for data, r in zip(datas, repeats)))
 
 
 # --------------------------------------------------------------------------- warehouse tables

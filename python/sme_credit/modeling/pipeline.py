@@ -101,6 +101,12 @@ class PDModelResult:
         out_of_time: use the model refitted on the rows before ``oot_train_end`` (for honest
         back-tests of the later rows); KeyError when the out-of-time test did not run.
         """
+        name = model or self.champion
+        return self.predict_pds(features, [name], out_of_time=out_of_time)[name]
+
+    def predict_pds(self, features: pd.DataFrame, models: Sequence[str] | None = None, *,
+                    out_of_time: bool = False) -> dict[str, np.ndarray]:
+        """``{model: PD}`` for raw ``features`` (default: every model), the features cleaned once."""
         available = {str(c) for c in features.columns}
         missing = [c for c in self.feature_columns if c not in available]
         if missing:
@@ -110,21 +116,23 @@ class PDModelResult:
         X = clean_features(frame, self.feature_columns)
         pipes = self.out_of_time_models if out_of_time else self.models
         with quiet():
-            p = pipes[model or self.champion].predict_proba(X)[:, 1]
-        return np.clip(p, 0.0, 1.0)
+            return {name: np.clip(pipes[name].predict_proba(X)[:, 1], 0.0, 1.0) for name in (models or self.models)}
 
     def score(self, features: pd.DataFrame, entity_ids=None) -> pd.DataFrame:
         """Scores table for ``features``: one row per entity and model, champion flagged."""
         ids = pd.Series(features.index if entity_ids is None else entity_ids).reset_index(drop=True)
         if len(ids) != len(features):
             raise ValueError("entity_ids and features differ in length")
+        return self._scores_table(ids, self.predict_pds(features))
+
+    def _scores_table(self, ids: pd.Series, pds: Mapping[str, np.ndarray]) -> pd.DataFrame:
+        """The scores rows of ``ids`` from each model's PDs."""
         frames = []
-        for name in self.models:
-            p = self.predict_pd(features, name)
+        for name, p in pds.items():
+            p = np.clip(p, 0.0, 1.0)
             frames.append(pd.DataFrame({
                 "entity_id": ids, "level": self.level, "variant": self.variant, "model": name,
-                "is_champion": name == self.champion, "pd": p, "score": self.scale.score(p),
-                "grade": assign_grade(p),
+                "is_champion": name == self.champion, "pd": p, "score": self.scale.score(p), "grade": assign_grade(p),
             }))
         return conform(pd.concat(frames, ignore_index=True), "scores")
 
@@ -231,10 +239,10 @@ def fit_pd_models(
 
     fitted = _fit_final(plan, full, y, chosen)
     with quiet():
-        for name, pipe in fitted.items():
-            p_in = pipe.predict_proba(X)[:, 1]
-            metric_frames.append(evaluate_predictions(y, p_in, cutoffs).assign(model=name, evaluation="in_sample",
-                                                                               std=np.nan))
+        in_sample = {name: pipe.predict_proba(X)[:, 1] for name, pipe in fitted.items()}
+    for name, p_in in in_sample.items():
+        metric_frames.append(evaluate_predictions(y, p_in, cutoffs).assign(model=name, evaluation="in_sample",
+                                                                           std=np.nan))
     notes += fit_notes(fitted, len(y))
     oot_models: dict[str, Pipeline] = {}
     if t is not None:
@@ -270,7 +278,7 @@ def fit_pd_models(
                            oot_train_end=(oot_split if oot_train_end is None else oot_train_end) if oot_models else None,
                            **tables)
     result.timings = {name: round(sum(o["seconds"].get(name, 0.0) for o in outputs), 1) for name in models}
-    result.scores = result.score(X, ids)
+    result.scores = result._scores_table(pd.Series(ids).reset_index(drop=True), in_sample)  # what score(X) gives
     return result
 
 
@@ -322,14 +330,17 @@ def _summarise_cv(plan: Plan, y: np.ndarray, oof, cutoffs):
 def _fit_final(plan: Plan, stage: FeatureStage, y: np.ndarray, chosen: Mapping[str, str]) -> dict[str, Pipeline]:
     """Every model with its chosen calibration on ``stage``'s sample, as raw-feature pipelines."""
     cfg = plan.config
-    fitted: dict[str, Pipeline] = {}
+    models = Parallel(n_jobs=cfg.n_jobs)(
+        delayed(_fit_model)(plan, name, chosen[name], stage.inputs(cfg.specs[name]), y) for name in plan.models)
+    return {name: stage.pipeline(cfg.specs[name], model) for name, model in zip(plan.models, models)}
+
+
+def _fit_model(plan: Plan, name: str, calibration: str, X: pd.DataFrame, y: np.ndarray):
+    """Model ``name`` with ``calibration``, fitted on its inputs ``X`` (one joblib job)."""
+    cfg = plan.config
     with quiet():
-        for name in plan.models:
-            spec = cfg.specs[name]
-            model = with_calibration(plan.estimator(name), chosen[name], random_state=plan.random_state, folds=cfg.calibration_folds,
-                                     strategy=spec.calibration_strategy)
-            fitted[name] = stage.pipeline(spec, model.fit(stage.inputs(spec), y))
-    return fitted
+        return with_calibration(plan.estimator(name), calibration, random_state=plan.random_state,
+                                folds=cfg.calibration_folds, strategy=cfg.specs[name].calibration_strategy).fit(X, y)
 
 
 def _logistic_tables(fitted: Mapping[str, Pipeline], X: pd.DataFrame, y: np.ndarray

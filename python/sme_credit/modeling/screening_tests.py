@@ -22,7 +22,7 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 from statsmodels.stats.diagnostic import lilliefors
 
-from .logistic import fit_logit
+from .logistic import MAX_ABS_COEF, fit_logit
 
 REPORT_COLUMNS = ["step", "feature", "metric", "value", "selected", "note"]
 ALL_FEATURES = "(all)"
@@ -81,7 +81,7 @@ def univariate_logit_table(X: pd.DataFrame, y, *, l2_lambda: float = 1.0) -> pd.
 
 
 def _univariate_mle(values: np.ndarray, y: np.ndarray, *, max_iter: int = 100, tol: float = 1e-10,
-                    max_abs_coef: float = 50.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    max_abs_coef: float = MAX_ABS_COEF) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Slope, its standard error and a trust flag of ``logit P = a_j + b_j x_j`` for every column j.
 
     Newton-Raphson on all columns at once (the 2x2 information matrix per column is inverted

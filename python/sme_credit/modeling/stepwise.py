@@ -88,19 +88,20 @@ def stepwise_selection(
                     history.append({"iteration": iteration, "action": "enter", "feature": candidates[idx],
                                     "statistic": "aic", "value": float(aics[idx])})
                     changed = True
-        if changed:
-            fit = fit_logit(X[selected], y_arr, l2_lambda=l2_lambda)
+        if changed:  # warm start: the new feature's coefficient from 0, the others where they were
+            fit = fit_logit(X[selected], y_arr, l2_lambda=l2_lambda, start_params=np.r_[fit.params, 0.0])
         if len(selected) > 1:
             removal = _removal_candidate(X, y_arr, selected, fit, criterion, p_remove, l2_lambda)
             if removal is not None:
                 feature, stat_name, value = removal
                 state = frozenset(c for c in selected if c != feature)
                 if state not in visited:
+                    start = np.delete(fit.params, 1 + selected.index(feature))
                     selected.remove(feature)
                     visited.add(state)
                     history.append({"iteration": iteration, "action": "remove", "feature": feature,
                                     "statistic": stat_name, "value": value})
-                    fit = fit_logit(X[selected], y_arr, l2_lambda=l2_lambda)
+                    fit = fit_logit(X[selected], y_arr, l2_lambda=l2_lambda, start_params=start)
                     changed = True
         if not changed:
             break

@@ -29,6 +29,33 @@ from .scorecard import DEFAULT_SCALE
 POINTS_COLUMNS = ["feature", "bin_index", "bin", "n", "event_rate", "woe", "iv", "coefficient", "points"]
 
 
+class _BinningProcess(BinningProcess):
+    """optbinning's BinningProcess, its summary statistics computed when ``summary()`` asks.
+
+    At the end of ``fit`` optbinning builds and analyses every variable's binning table (IV, Gini,
+    quality score) for its selection criteria: 40% of the fit on the demo loans. The scorecard
+    selects by :func:`information_value` itself, so that work waits until a summary is wanted.
+    """
+
+    def _binning_selection_criteria(self) -> None:
+        if self._is_updated:  # summary() asks (optbinning's flag for "statistics are stale")
+            super()._binning_selection_criteria()
+        else:  # end of fit: every variable kept, statistics marked stale
+            self._support = np.full(self._n_variables, True, dtype=bool)
+            self._is_updated = True
+
+
+def information_value(binning) -> float:
+    """IV of a fitted optbinning ``OptimalBinning``: sum over its bins (missing and special
+    included) of ``(share of events - share of non-events) * ln(share of events / share of
+    non-events)``, bins without events or without non-events counting 0, as optbinning's table."""
+    table = binning.binning_table  # its counts are set at fit; build() is not needed for them
+    events, nonevents = np.asarray(table.n_event, dtype=float), np.asarray(table.n_nonevent, dtype=float)
+    both = (events > 0) & (nonevents > 0)
+    p_event, p_nonevent = events[both] / events.sum(), nonevents[both] / nonevents.sum()
+    return float(np.sum((p_event - p_nonevent) * np.log(p_event / p_nonevent)))
+
+
 class WoEScorecard(ClassifierMixin, BaseEstimator):
     """Scikit-learn classifier: WoE binning per raw feature, then logistic regression on the WoEs.
 
@@ -65,17 +92,16 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
             categorical = [c for c in names if not pd.api.types.is_numeric_dtype(X[c].dtype)]
         else:
             categorical = [c for c in names if c in set(self.categorical)]
-        self.binning_ = BinningProcess(
+        # no selection_criteria: the scorecard selects by IV itself, from the bins' counts
+        self.binning_ = _BinningProcess(
             names, categorical_variables=categorical or None, max_n_prebins=self.max_n_prebins,
-            min_bin_size=self.min_bin_size, max_pvalue=self.max_pvalue, selection_criteria={"iv": {"min": self.min_iv}})
+            min_bin_size=self.min_bin_size, max_pvalue=self.max_pvalue)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.binning_.fit(self._typed(X, categorical), y)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            summary = self.binning_.summary().set_index("name")
-        self.iv_ = summary["iv"].astype(float).reindex(names)
-        self.selected_ = [c for c in names if bool(summary.loc[c, "selected"])]
+        self.iv_ = pd.Series([information_value(self.binning_.get_binned_variable(c)) for c in names], index=names,
+                             dtype=float)
+        self.selected_ = [c for c in names if self.iv_[c] >= self.min_iv]
         if not self.selected_:  # nothing informative: keep the single strongest feature
             self.selected_ = [str(self.iv_.idxmax())]
         self.categorical_ = categorical
