@@ -151,23 +151,21 @@ def fit_warehouse_models(enterprise_indicators: pd.DataFrame, loan_features: pd.
     earlier = {(f.level, f.variant): f for f in reusable if f.result is not None}
     settings = {"pit_training_step": pit_training_step, "horizon_months": horizon_months, "cv_folds": cv_folds,
                 "random_state": random_state}
-    planned = []  # (data, earlier fit or None, its reused fit or None, CV repeats)
+    planned = []  # (data, earlier fit or None, its reused fit or None, CV repeats, why it can't be fitted)
     for level, variant in tasks:
         data = task_data(level, variant, enterprise_indicators, loan_features, training_step=pit_training_step,
                          horizon_months=horizon_months)
         repeats = pit_cv_repeats if variant == "point_in_time" and pit_cv_repeats else cv_repeats
         previous = None if data.skip else earlier.get((level, variant))
         reused = reuse_fit(previous, data, "score-only mode", reusable_source) if score_only and previous else None
-        planned.append((data, previous, reused, repeats))
-    to_fit = [i for i, (data, _, reused, _) in enumerate(planned)
-              if reused is None and skip_reason(data, cv_folds) is None]
+        planned.append((data, previous, reused, repeats, skip_reason(data, cv_folds)))
+    to_fit = [i for i, (_, _, reused, _, reason) in enumerate(planned) if reused is None and reason is None]
     fitted = dict(zip(to_fit, _fit_tasks([planned[i][0] for i in to_fit], [planned[i][3] for i in to_fit],
                                          models=models, cv_folds=cv_folds, random_state=random_state,
                                          config=config or PDModelConfig())))
     fits = []
-    for i, (data, previous, reused, repeats) in enumerate(planned):
-        fit = reused or fitted.get(i) or TaskFit(data.level, data.variant, "skipped",
-                                                 reason=skip_reason(data, cv_folds))
+    for i, (data, previous, reused, repeats, reason) in enumerate(planned):
+        fit = reused or fitted.get(i) or TaskFit(data.level, data.variant, "skipped", reason=reason)
         if reused is None:
             fit.settings = {**settings, "cv_repeats": repeats}
             if fit.status == "skipped" and previous is not None:
