@@ -38,6 +38,31 @@ def test_mle_equals_statsmodels_and_table_is_spss_style():
     assert (table["df"] == 1).all()
 
 
+def test_newton_fast_path_equals_statsmodels_from_any_start():
+    """fit_logit's own Newton steps give statsmodels' MLE, SEs and log-likelihood to 1e-9,
+    from zeros or from a warm start; the one-hot-like rare column keeps them well defined."""
+    X, y = _simulate(n=3000, seed=3)
+    X = X.assign(rare=(np.arange(len(X)) % 50 == 0).astype(float))
+    ref = sm.Logit(y, sm.add_constant(X)).fit(method="newton", disp=0)
+    for start in (None, np.r_[ref.params.to_numpy()[:-1], 0.0], np.full(5, 0.3)):
+        fit = fit_logit(X, y, start_params=start)
+        assert fit.method == "mle" and fit.note == ""
+        np.testing.assert_allclose(fit.params, ref.params.to_numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(fit.bse, ref.bse.to_numpy(), rtol=1e-9)
+        assert fit.llf == pytest.approx(ref.llf, rel=1e-12)
+
+
+def test_doubtful_mle_takes_the_statsmodels_path_and_its_fallback():
+    """A flag whose rows all default (quasi-separation: the MLE runs off to infinity) is not
+    accepted by the fast path: statsmodels' checks decide, and the ridge fallback is recorded."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=400)
+    y = (rng.random(400) < 0.05).astype(int)
+    y[x > 0.5] = 1
+    fit = fit_logit(pd.DataFrame({"z": rng.normal(size=400), "flag": (x > 0.5).astype(float)}), y)
+    assert fit.method == "l2_penalized" and "refitted with L2" in fit.note and fit.note != ""
+
+
 def test_known_coefficients_recovered():
     X, y = _simulate()
     fit = fit_logit(X, y)

@@ -1,4 +1,7 @@
-"""Logistic PD model: statsmodels maximum likelihood with an L2 fallback.
+"""Logistic PD model: maximum likelihood (Newton-Raphson, as statsmodels) with an L2 fallback.
+
+A clean optimum is found by plain Newton steps (:func:`_clean_newton_mle`, statsmodels' MLE to
+1e-9); any doubt about it sends the fit through statsmodels ``Logit`` and its separation checks.
 
 Maximum likelihood has no finite solution under (quasi-)perfect separation,
 which small SME samples with a strong rating variable hit regularly. When the
@@ -114,13 +117,16 @@ def fit_logit(
     # plain arrays: statsmodels' pandas wrapping costs more than the fit itself here
     exog = np.column_stack([np.ones(len(y_arr)), values])
     llnull = _null_llf(y_arr)
+    start = None if start_params is None else np.asarray(start_params, dtype=float)
+    if start is not None and (start.shape != (exog.shape[1],) or not np.all(np.isfinite(start))):
+        start = None
+    clean = _clean_newton_mle(exog, y_arr, start, maxiter, max_abs_coef)
+    if clean is not None:
+        return LogitFit(names, *clean, llnull, len(y_arr), "mle", None, "")
     reason = ""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            start = None if start_params is None else np.asarray(start_params, dtype=float)
-            if start is not None and (start.shape != (exog.shape[1],) or not np.all(np.isfinite(start))):
-                start = None
             res = sm.Logit(y_arr, exog).fit(method="newton", maxiter=maxiter, disp=0, start_params=start)
             params, bse = np.asarray(res.params, float), np.asarray(res.bse, float)
             if not res.mle_retvals.get("converged", False):
@@ -136,6 +142,51 @@ def fit_logit(
     if not reason:
         return LogitFit(names, params, bse, float(res.llf), llnull, len(y_arr), "mle", None, "")
     return _fit_l2(values, y_arr, exog, names, llnull, l2_lambda, reason)
+
+
+def _clean_newton_mle(exog: np.ndarray, y: np.ndarray, start: np.ndarray | None, maxiter: int,
+                      max_abs_coef: float, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Params, SEs and log-likelihood by plain Newton-Raphson, or None when the MLE is in any doubt.
+
+    statsmodels' ``Logit.fit(method="newton")`` runs the same iteration, but its model set-up and
+    result object cost ten times the fit on stepwise-sized designs. Only a clean optimum is
+    accepted (converged, finite, |b| <= ``max_abs_coef``, no fitted PD within 1e-10 of 0 or 1,
+    information matrix positive definite); anything else goes the statsmodels way, with its
+    separation checks and the ridge fallback, so no decision of :func:`fit_logit` changes.
+    """
+    if exog.shape[0] == 0 or len(np.unique(y)) < 2:
+        return None
+    params = np.zeros(exog.shape[1]) if start is None else start.copy()
+    with np.errstate(all="ignore"):
+        for _ in range(maxiter):
+            p = expit(exog @ params)
+            info = exog.T @ (exog * (p * (1 - p))[:, None])
+            try:
+                step = np.linalg.solve(info, exog.T @ (y - p))
+            except np.linalg.LinAlgError:
+                return None
+            params = params + step
+            if not np.all(np.isfinite(params)) or np.max(np.abs(params[1:]), initial=0.0) > max_abs_coef:
+                return None
+            if np.max(np.abs(step)) < tol:
+                break
+        else:
+            return None
+        eta = exog @ params
+        p = expit(eta)
+        if p.min() < 1e-10 or p.max() > 1 - 1e-10:
+            return None
+        info = exog.T @ (exog * (p * (1 - p))[:, None])
+        try:
+            chol = np.linalg.cholesky(info)
+        except np.linalg.LinAlgError:
+            return None
+        inv_chol = np.linalg.inv(chol)
+        bse = np.sqrt(np.sum(inv_chol ** 2, axis=0))  # diag of (L L')^-1 = column sums of L^-1 squared
+        llf = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    if not (np.all(np.isfinite(bse)) and np.isfinite(llf)):
+        return None
+    return params, bse, llf
 
 
 def _fit_l2(
