@@ -149,7 +149,8 @@ def _clean_newton_mle(exog: np.ndarray, y: np.ndarray, start: np.ndarray | None,
     """Params, SEs and log-likelihood by plain Newton-Raphson, or None when the MLE is in any doubt.
 
     statsmodels' ``Logit.fit(method="newton")`` runs the same iteration, but its model set-up and
-    result object cost ten times the fit on stepwise-sized designs. Only a clean optimum is
+    result object make it 2.5-5x slower on stepwise-sized designs (8,000 x 12: 4.8 against 12.7 ms;
+    2,800 x 5: 1.1 against 5.3 ms). Only a clean optimum is
     accepted (converged, finite, |b| <= ``max_abs_coef``, no fitted PD within 1e-10 of 0 or 1,
     information matrix positive definite); anything else goes the statsmodels way, with its
     separation checks and the ridge fallback, so no decision of :func:`fit_logit` changes.
