@@ -22,7 +22,7 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 from statsmodels.stats.diagnostic import lilliefors
 
-from .logistic import MAX_ABS_COEF, fit_logit
+from .logistic import MAX_ABS_COEF, SEPARATION_PD, fit_logit
 
 REPORT_COLUMNS = ["step", "feature", "metric", "value", "selected", "note"]
 ALL_FEATURES = "(all)"
@@ -114,7 +114,7 @@ def _univariate_mle(values: np.ndarray, y: np.ndarray, *, max_iter: int = 100, t
         w = p * (1 - p)
         h_aa, h_ab, h_bb = w.sum(axis=0), (w * values).sum(axis=0), (w * values * values).sum(axis=0)
         se = np.sqrt(h_aa / (h_aa * h_bb - h_ab ** 2))
-    separated = (p.min(axis=0) < 1e-10) | (p.max(axis=0) > 1 - 1e-10)
+    separated = (p.min(axis=0) < SEPARATION_PD) | (p.max(axis=0) > 1 - SEPARATION_PD)
     ok = converged & np.isfinite(b) & np.isfinite(se) & (np.abs(b) <= max_abs_coef) & ~separated
     return b, se, ok
 

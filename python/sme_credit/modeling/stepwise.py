@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit
 
-from .logistic import fit_logit
+from .logistic import fit_logit, information_matrix
 
 
 def _score_test_pvalues(X: pd.DataFrame, y: np.ndarray, selected: list[str], candidates: list[str],
@@ -27,10 +27,10 @@ def _score_test_pvalues(X: pd.DataFrame, y: np.ndarray, selected: list[str], can
     w = p * (1 - p)
     cand = X[candidates].to_numpy(float)
     u = cand.T @ (y - p)
-    a = base.T @ (base * w[:, None])
+    a = information_matrix(base, p)
     b = cand.T @ (base * w[:, None])
-    v = (cand**2 * w[:, None]).sum(axis=0) - np.sum((b @ np.linalg.pinv(a)) * b, axis=1)
     scale = (cand**2 * w[:, None]).sum(axis=0)
+    v = scale - np.sum((b @ np.linalg.pinv(a)) * b, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(v > 1e-10 * np.maximum(scale, 1e-300), u**2 / v, 0.0)
     return stats.chi2.sf(stat, 1)
